@@ -1,0 +1,70 @@
+import { awscdk, javascript } from 'projen';
+
+// Versions are constrained by what this project's npm registry holds; see DESIGN.md.
+const CDK_VERSION = '2.175.1';
+const PIPES_ALPHA_VERSION = '2.175.1-alpha.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-enriched-stream-to-queue',
+  description:
+    'A CDK construct that wires a DynamoDB table stream through an EventBridge Pipe, with a filter and an enrichment, into an SQS queue; safe by default.',
+  author: 'EnrichedStreamToQueue maintainers',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/enriched-stream-to-queue/cdk-enriched-stream-to-queue.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'eventbridge-pipes', 'dynamodb', 'sqs', 'dynamodb-streams', 'pipes'],
+  stability: 'experimental',
+
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.16.0',
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.0.5',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.0',
+
+  peerDeps: [
+    `@aws-cdk/aws-pipes-alpha@${PIPES_ALPHA_VERSION}`,
+    `@aws-cdk/aws-pipes-sources-alpha@${PIPES_ALPHA_VERSION}`,
+    `@aws-cdk/aws-pipes-targets-alpha@${PIPES_ALPHA_VERSION}`,
+  ],
+  devDeps: [
+    // pipes-alpha's own peer dependency.
+    `@aws-cdk/aws-kinesisfirehose-alpha@${PIPES_ALPHA_VERSION}`,
+    // The last cdk-nag whose peer range accepts aws-cdk-lib 2.175.1. Tests only: src/ never imports it.
+    'cdk-nag@2.36.50',
+    // Local Lambda bundling (no Docker on the build machines).
+    'esbuild@^0.25.0',
+    'ts-node@^10.9.2',
+    // CDK CLI for the example app and the integ snapshot check.
+    'aws-cdk@^2.1100.0',
+    '@aws-cdk/integ-tests-alpha@2.173.2-alpha.0',
+    '@aws-cdk/integ-runner@~2.197.0',
+    // Lambda handlers of the example (the Node.js 22 runtime provides the SDK; bundles leave it out).
+    '@aws-sdk/client-dynamodb@^3.900.0',
+    '@aws-sdk/lib-dynamodb@^3.900.0',
+    '@aws-sdk/util-dynamodb@^3.900.0',
+    '@aws-sdk/client-sqs@^3.900.0',
+    '@aws-sdk/client-dynamodb-streams@^3.900.0',
+    '@types/aws-lambda@^8.10.0',
+    // Handler tests: mocked SDK calls and a real DynamoDB API on loopback.
+    'aws-sdk-client-mock@^4.1.0',
+    'dynalite@^4.0.0',
+  ],
+
+  prettier: false,
+  githubOptions: { mergify: false },
+  // Releases are cut by maintainers; see README "Publishing".
+  release: false,
+  depsUpgrade: false,
+
+  jestOptions: {
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  },
+});
+
+project.synth();
