@@ -60,9 +60,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
   release: false,
   depsUpgrade: false,
 
+  // The example app, the tools and the tests are type-checked with the library (tsconfig.dev.json).
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['examples/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
+    compilerOptions: {},
+    exclude: ['node_modules', '**/cdk.out/**', 'lib', 'dist'],
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'tools', 'projenrc', '.projenrc.ts'],
+    ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', '*.generated.ts', 'coverage', 'cdk.out', '**/cdk.out/**'],
+  },
   jestOptions: {
+    passWithNoTests: false,
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
     },
   },
 });
