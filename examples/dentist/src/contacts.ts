@@ -1,0 +1,150 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { type Appointment, isValidEmail, normaliseEmail } from './appointment';
+import { backoffDelay, sleep } from './dynamodb';
+
+/** How a patient wants to be contacted, as stored in the contacts table (key `id` = email). */
+export type ContactMethod = 'email' | 'sms';
+/** What the enrichment reports: the contact's method, or 'none' when there is nothing usable. */
+export type PreferredMethod = ContactMethod | 'none';
+
+export const CONTACT_METHODS: readonly ContactMethod[] = ['email', 'sms'];
+/** BatchGetItem accepts at most 100 keys per request. */
+export const MAX_KEYS_PER_BATCH_GET = 100;
+
+/** One element of the enrichment's output; the pipe sends it to the queue as the message body. */
+export interface EnrichedAppointment {
+  readonly id: string;
+  /** null when the stream record carried no NewImage (see enrichAppointmentRecords). */
+  readonly appointment: Appointment | null;
+  readonly preferredMethod: PreferredMethod;
+}
+
+export interface RetryOptions {
+  /** Retries of unprocessed keys after the first request. @default 5 */
+  readonly maxRetries?: number;
+  /** Base of the exponential backoff between retries, in milliseconds. @default 50 */
+  readonly baseDelayMs?: number;
+}
+
+/** Accepts 'email' and 'sms' in any case and with surrounding spaces; anything else is not a method. */
+export function toContactMethod(value: unknown): ContactMethod | undefined {
+  if (typeof value !== 'string') return undefined;
+  const method = value.trim().toLowerCase();
+  return (CONTACT_METHODS as readonly string[]).includes(method) ? (method as ContactMethod) : undefined;
+}
+
+/**
+ * Looks up the preferred contact method of each email: one BatchGetItem per up to 100 distinct
+ * emails, reading only `id` and `preferredMethod`. Unprocessed keys are retried with backoff; if some
+ * are still unprocessed after `maxRetries` retries, or a request fails, this throws.
+ *
+ * @param emails normalised emails (duplicates are fetched once)
+ * @returns the emails that have a contact with a known method; the others are absent from the map
+ */
+export async function getPreferredMethods(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  emails: Iterable<string>,
+  options: RetryOptions = {},
+): Promise<Map<string, ContactMethod>> {
+  const distinct = [...new Set(emails)];
+  const found = new Map<string, ContactMethod>();
+  for (let start = 0; start < distinct.length; start += MAX_KEYS_PER_BATCH_GET) {
+    await getChunk(client, tableName, distinct.slice(start, start + MAX_KEYS_PER_BATCH_GET), found, options);
+  }
+  return found;
+}
+
+async function getChunk(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  emails: string[],
+  found: Map<string, ContactMethod>,
+  { maxRetries = 5, baseDelayMs = 50 }: RetryOptions,
+): Promise<void> {
+  const request = {
+    ProjectionExpression: '#id, #method',
+    ExpressionAttributeNames: { '#id': 'id', '#method': 'preferredMethod' },
+  };
+  let keys: Record<string, unknown>[] = emails.map((id) => ({ id }));
+  for (let attempt = 0; ; attempt++) {
+    const output = await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { ...request, Keys: keys } } }));
+    for (const item of output.Responses?.[tableName] ?? []) {
+      const method = toContactMethod(item.preferredMethod);
+      if (typeof item.id === 'string' && method) found.set(item.id, method);
+    }
+    keys = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    if (keys.length === 0) return;
+    if (attempt >= maxRetries) {
+      throw new Error(`${keys.length} contact lookups were still unprocessed after ${maxRetries} retries`);
+    }
+    await sleep(backoffDelay(attempt, baseDelayMs));
+  }
+}
+
+type Image = Record<string, AttributeValue>;
+
+function toPlain(image: unknown): Record<string, unknown> {
+  // @types/aws-lambda and the SDK each declare their own AttributeValue; the wire format is the same.
+  return unmarshall(image as Image);
+}
+
+function emailOf(appointment: unknown): string | undefined {
+  const email = (appointment as { patient?: { email?: unknown } } | null | undefined)?.patient?.email;
+  if (typeof email !== 'string') return undefined;
+  const normalised = normaliseEmail(email);
+  // Only plausible emails become keys: an empty or oversized key would fail the whole BatchGetItem.
+  return isValidEmail(normalised) ? normalised : undefined;
+}
+
+/**
+ * Turns a batch of DynamoDB stream records into `{id, appointment, preferredMethod}` elements, in the
+ * same order and the same number.
+ *
+ * A record without a NewImage (a REMOVE let through by a custom filter, or a stream whose view type
+ * is KEYS_ONLY) is not an error: it becomes `{id: <from Keys>, appointment: null, preferredMethod:
+ * 'none'}` and a warning is logged. Throwing would make the pipe retry a batch that can never succeed
+ * and finally dead-letter the good records that share it. A record that is not a stream record at
+ * all (no `dynamodb` object, or no id anywhere) means the pipe is misconfigured, and throws.
+ *
+ * Contact lookups that fail (after the SDK's own retries and ours for unprocessed keys) throw, so the
+ * pipe retries the batch and finally sends it to its dead-letter queue.
+ */
+export async function enrichAppointmentRecords(
+  client: DynamoDBDocumentClient,
+  contactsTableName: string,
+  records: readonly DynamoDBRecord[],
+  options: RetryOptions = {},
+): Promise<EnrichedAppointment[]> {
+  const items = records.map((record, index) => {
+    const stream = record?.dynamodb;
+    if (!stream || typeof stream !== 'object') {
+      throw new Error(`Record ${index} is not a DynamoDB stream record (it has no 'dynamodb' object)`);
+    }
+    const image = stream.NewImage ? toPlain(stream.NewImage) : undefined;
+    const id = image?.id ?? (stream.Keys ? toPlain(stream.Keys).id : undefined);
+    if (typeof id !== 'string') throw new Error(`Record ${index} (eventID ${record.eventID}) has no string 'id'`);
+    if (!image) {
+      console.warn(JSON.stringify({
+        message: 'Stream record has no NewImage; is the stream view type NEW_IMAGE?',
+        eventID: record.eventID,
+        eventName: record.eventName,
+      }));
+      return { id, appointment: null, email: undefined };
+    }
+    const appointment = (image.appointment ?? null) as Appointment | null;
+    return { id, appointment, email: emailOf(appointment) };
+  });
+
+  const emails = items.flatMap(({ email }) => (email ? [email] : []));
+  const methods = emails.length > 0 ? await getPreferredMethods(client, contactsTableName, emails, options) : new Map<string, ContactMethod>();
+
+  return items.map(({ id, appointment, email }) => ({
+    id,
+    appointment,
+    preferredMethod: (email && methods.get(email)) || 'none',
+  }));
+}

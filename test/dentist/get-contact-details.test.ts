@@ -1,0 +1,243 @@
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type BatchGetCommandInput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../examples/dentist/src/handlers/get-contact-details';
+
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const CONTACTS_TABLE = 'contacts-table';
+
+/** A stream record as the pipe delivers it (NEW_IMAGE view), for the item {id, appointment}. */
+function insertRecord(id: string, email?: unknown): DynamoDBRecord {
+  const appointment = {
+    patient: { firstName: 'Pat', lastName: `Patient ${id}`, ...(email === undefined ? {} : { email }) },
+    dentist: { name: 'Dr Molar' },
+    date: '2026-03-10',
+    time: '09:30',
+    duration: 30,
+  };
+  return {
+    eventID: `event-${id}`,
+    eventName: 'INSERT',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'us-east-1',
+    dynamodb: {
+      Keys: marshall({ id }) as any,
+      NewImage: marshall({ id, appointment }) as any,
+      SequenceNumber: '100',
+      SizeBytes: 200,
+      StreamViewType: 'NEW_IMAGE',
+    },
+  };
+}
+
+/** The keys asked for in each BatchGetItem call, in order. */
+function requestedKeys(): string[][] {
+  return ddbMock.commandCalls(BatchGetCommand).map((call) =>
+    (call.args[0].input.RequestItems![CONTACTS_TABLE].Keys ?? []).map((key) => key.id as string),
+  );
+}
+
+/** Answers BatchGetItem from an in-memory contacts table, like DynamoDB (order not guaranteed). */
+function contactsTable(contacts: Record<string, unknown>) {
+  return (input: BatchGetCommandInput) => ({
+    Responses: {
+      [CONTACTS_TABLE]: (input.RequestItems![CONTACTS_TABLE].Keys ?? [])
+        .filter((key) => contacts[key.id as string] !== undefined)
+        .reverse()
+        .map((key) => ({ id: key.id, preferredMethod: contacts[key.id as string] })),
+    },
+    UnprocessedKeys: {},
+  });
+}
+
+beforeEach(() => {
+  ddbMock.reset();
+  process.env.CONTACTS_TABLE_NAME = CONTACTS_TABLE;
+  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+test('a mixed batch keeps its length and order and gets email, sms or none per record', async () => {
+  ddbMock.on(BatchGetCommand).callsFake(contactsTable({
+    'ann@example.com': 'email',
+    'bob@example.com': 'sms',
+    'carl@example.com': 'carrier-pigeon',
+  }));
+  const records = [
+    insertRecord('1', 'ann@example.com'),
+    insertRecord('2', 'nobody@example.com'), // no contact
+    insertRecord('3', 'bob@example.com'),
+    insertRecord('4'), // no email
+    insertRecord('5', ' BOB@Example.com '), // normalised to a known contact
+    insertRecord('6', 'carl@example.com'), // unknown method
+    insertRecord('7', 'not-an-email'), // never looked up
+  ];
+
+  const result = await handler(records);
+
+  expect(result.map(({ id, preferredMethod }) => [id, preferredMethod])).toEqual([
+    ['1', 'email'],
+    ['2', 'none'],
+    ['3', 'sms'],
+    ['4', 'none'],
+    ['5', 'sms'],
+    ['6', 'none'],
+    ['7', 'none'],
+  ]);
+  expect(requestedKeys()).toEqual([['ann@example.com', 'nobody@example.com', 'bob@example.com', 'carl@example.com']]);
+});
+
+test('each element is {id, appointment, preferredMethod} with the NewImage unmarshalled to plain JSON', async () => {
+  ddbMock.on(BatchGetCommand).callsFake(contactsTable({ 'ann@example.com': 'sms' }));
+
+  const [element] = await handler([insertRecord('a-1', 'ann@example.com')]);
+
+  expect(element).toEqual({
+    id: 'a-1',
+    appointment: {
+      patient: { firstName: 'Pat', lastName: 'Patient a-1', email: 'ann@example.com' },
+      dentist: { name: 'Dr Molar' },
+      date: '2026-03-10',
+      time: '09:30',
+      duration: 30,
+    },
+    preferredMethod: 'sms',
+  });
+});
+
+test('reads only id and preferredMethod from the contacts table named by CONTACTS_TABLE_NAME', async () => {
+  ddbMock.on(BatchGetCommand).callsFake(contactsTable({}));
+
+  await handler([insertRecord('1', 'ann@example.com')]);
+
+  expect(ddbMock.commandCalls(BatchGetCommand)[0].args[0].input).toEqual({
+    RequestItems: {
+      [CONTACTS_TABLE]: {
+        Keys: [{ id: 'ann@example.com' }],
+        ProjectionExpression: '#id, #method',
+        ExpressionAttributeNames: { '#id': 'id', '#method': 'preferredMethod' },
+      },
+    },
+  });
+});
+
+test('an email shared by several records is fetched once and applied to all of them', async () => {
+  ddbMock.on(BatchGetCommand).callsFake(contactsTable({ 'ann@example.com': 'sms' }));
+
+  const result = await handler([
+    insertRecord('1', 'ann@example.com'),
+    insertRecord('2', 'ANN@example.com'),
+    insertRecord('3', 'ann@example.com'),
+  ]);
+
+  expect(result.map((r) => r.preferredMethod)).toEqual(['sms', 'sms', 'sms']);
+  expect(requestedKeys()).toEqual([['ann@example.com']]);
+});
+
+test('more than 100 distinct emails are fetched in two BatchGetItem calls of at most 100 keys', async () => {
+  const emails = Array.from({ length: 150 }, (_, i) => `patient${i}@example.com`);
+  ddbMock.on(BatchGetCommand).callsFake(contactsTable(Object.fromEntries(emails.map((e, i) => [e, i % 2 ? 'sms' : 'email']))));
+
+  const result = await handler(emails.map((email, i) => insertRecord(String(i), email)));
+
+  const keys = requestedKeys();
+  expect(keys.map((k) => k.length)).toEqual([100, 50]);
+  expect(new Set(keys.flat())).toEqual(new Set(emails));
+  expect(result).toHaveLength(150);
+  expect(result.map((r) => r.preferredMethod)).toEqual(emails.map((_, i) => (i % 2 ? 'sms' : 'email')));
+});
+
+test('an empty batch returns an empty array without calling DynamoDB', async () => {
+  await expect(handler([])).resolves.toEqual([]);
+  expect(ddbMock.calls()).toHaveLength(0);
+});
+
+test('a single record that is not wrapped in an array is enriched as a batch of one', async () => {
+  ddbMock.on(BatchGetCommand).callsFake(contactsTable({ 'ann@example.com': 'email' }));
+
+  const result = await handler(insertRecord('1', 'ann@example.com'));
+
+  expect(result).toEqual([expect.objectContaining({ id: '1', preferredMethod: 'email' })]);
+});
+
+test('a record without NewImage (KEYS_ONLY or REMOVE) keeps its place as {id from Keys, appointment: null, preferredMethod: none}', async () => {
+  ddbMock.on(BatchGetCommand).callsFake(contactsTable({ 'ann@example.com': 'sms' }));
+  const keysOnly: DynamoDBRecord = {
+    eventID: 'event-k',
+    eventName: 'INSERT',
+    dynamodb: { Keys: marshall({ id: 'k-1' }) as any, StreamViewType: 'KEYS_ONLY' },
+  };
+
+  const result = await handler([insertRecord('1', 'ann@example.com'), keysOnly, insertRecord('2', 'ann@example.com')]);
+
+  expect(result).toEqual([
+    expect.objectContaining({ id: '1', preferredMethod: 'sms' }),
+    { id: 'k-1', appointment: null, preferredMethod: 'none' },
+    expect.objectContaining({ id: '2', preferredMethod: 'sms' }),
+  ]);
+  expect(console.warn).toHaveBeenCalledTimes(1);
+});
+
+test('input that is not a DynamoDB stream record throws naming the record', async () => {
+  await expect(handler([insertRecord('1', 'ann@example.com'), { eventID: 'x' } as DynamoDBRecord]))
+    .rejects.toThrow("Record 1 is not a DynamoDB stream record (it has no 'dynamodb' object)");
+  expect(ddbMock.calls()).toHaveLength(0);
+});
+
+test('unprocessed keys are retried (only those keys) until they succeed', async () => {
+  jest.useFakeTimers();
+  ddbMock.on(BatchGetCommand)
+    .resolvesOnce({
+      Responses: { [CONTACTS_TABLE]: [{ id: 'ann@example.com', preferredMethod: 'email' }] },
+      UnprocessedKeys: { [CONTACTS_TABLE]: { Keys: [{ id: 'bob@example.com' }] } },
+    })
+    .resolvesOnce({
+      Responses: { [CONTACTS_TABLE]: [] },
+      UnprocessedKeys: { [CONTACTS_TABLE]: { Keys: [{ id: 'bob@example.com' }] } },
+    })
+    .resolvesOnce({ Responses: { [CONTACTS_TABLE]: [{ id: 'bob@example.com', preferredMethod: 'sms' }] }, UnprocessedKeys: {} });
+
+  const pending = handler([insertRecord('1', 'ann@example.com'), insertRecord('2', 'bob@example.com')]);
+  await jest.runAllTimersAsync();
+  const result = await pending;
+
+  expect(result.map((r) => r.preferredMethod)).toEqual(['email', 'sms']);
+  expect(requestedKeys()).toEqual([['ann@example.com', 'bob@example.com'], ['bob@example.com'], ['bob@example.com']]);
+  expect(ddbMock.commandCalls(BatchGetCommand)[2].args[0].input.RequestItems![CONTACTS_TABLE].ProjectionExpression).toBe('#id, #method');
+});
+
+test('keys still unprocessed after 5 retries make the handler throw instead of guessing', async () => {
+  jest.useFakeTimers();
+  ddbMock.on(BatchGetCommand).resolves({
+    Responses: { [CONTACTS_TABLE]: [] },
+    UnprocessedKeys: { [CONTACTS_TABLE]: { Keys: [{ id: 'ann@example.com' }] } },
+  });
+
+  const assertion = expect(handler([insertRecord('1', 'ann@example.com')]))
+    .rejects.toThrow('1 contact lookups were still unprocessed after 5 retries');
+  await jest.runAllTimersAsync();
+  await assertion;
+
+  expect(ddbMock.commandCalls(BatchGetCommand)).toHaveLength(6);
+});
+
+test('a storage failure rejects (so the pipe retries the batch) and is never returned as data', async () => {
+  ddbMock.on(BatchGetCommand).rejects(new DynamoDBServiceException({
+    name: 'ResourceNotFoundException', $fault: 'client', message: 'Requested resource not found', $metadata: {},
+  }));
+
+  await expect(handler([insertRecord('1', 'ann@example.com')])).rejects.toThrow('Requested resource not found');
+});
+
+test('a missing CONTACTS_TABLE_NAME throws before any lookup', async () => {
+  delete process.env.CONTACTS_TABLE_NAME;
+
+  await expect(handler([insertRecord('1', 'ann@example.com')])).rejects.toThrow('Environment variable CONTACTS_TABLE_NAME is not set');
+  expect(ddbMock.calls()).toHaveLength(0);
+});
