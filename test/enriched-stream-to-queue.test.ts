@@ -1,0 +1,640 @@
+import * as pipes from '@aws-cdk/aws-pipes-alpha';
+import * as sources from '@aws-cdk/aws-pipes-sources-alpha';
+import { App, Aspects, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { EnrichedStreamToQueue, EnrichedStreamToQueueProps, LambdaEnrichment } from '../src';
+
+interface Fixture {
+  readonly stack: Stack;
+  readonly table: dynamodb.Table;
+  readonly fn: lambda.IFunction;
+}
+
+function fixture(): Fixture {
+  const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const table = new dynamodb.Table(stack, 'Table', {
+    partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    stream: dynamodb.StreamViewType.NEW_IMAGE,
+    pointInTimeRecovery: true,
+  });
+  const fn = lambda.Function.fromFunctionArn(stack, 'Enrich', 'arn:aws:lambda:eu-west-1:111111111111:function:enrich');
+  return { stack, table, fn };
+}
+
+function build(props: Partial<EnrichedStreamToQueueProps> = {}, f: Fixture = fixture()) {
+  const construct = new EnrichedStreamToQueue(f.stack, 'Pipeline', { table: f.table, enrichmentFunction: f.fn, ...props });
+  return { ...f, construct, template: Template.fromStack(f.stack) };
+}
+
+function pipeProps(template: Template): any {
+  const pipesFound = template.findResources('AWS::Pipes::Pipe');
+  expect(Object.keys(pipesFound)).toHaveLength(1);
+  return Object.values(pipesFound)[0].Properties;
+}
+
+/** All IAM statements attached to the pipe's role. */
+function roleStatements(template: Template): any[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+}
+
+describe('default wiring', () => {
+  test('reads the stream from LATEST with a finite retry count, bisecting, and a source dead-letter queue', () => {
+    const { template } = build();
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      Source: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Table'), 'StreamArn'] },
+      SourceParameters: {
+        DynamoDBStreamParameters: {
+          StartingPosition: 'LATEST',
+          BatchSize: 10,
+          MaximumRetryAttempts: 3,
+          OnPartialBatchItemFailure: 'AUTOMATIC_BISECT',
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineSourceDeadLetterQueue'), 'Arn'] } },
+          MaximumRecordAgeInSeconds: Match.absent(),
+          ParallelizationFactor: Match.absent(),
+        },
+      },
+    });
+  });
+
+  test('routes only INSERT records by default, as an exact eventName match', () => {
+    const { template } = build();
+
+    const props = pipeProps(template);
+    expect(props.SourceParameters.FilterCriteria.Filters).toHaveLength(1);
+    expect(JSON.parse(props.SourceParameters.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'] });
+  });
+
+  test('enriches with the function and sends to a created queue', () => {
+    const { template } = build();
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      Enrichment: 'arn:aws:lambda:eu-west-1:111111111111:function:enrich',
+      Target: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineQueue'), 'Arn'] },
+      DesiredState: Match.absent(),
+    });
+  });
+
+  test('creates three encrypted queues: target, its dead-letter queue, and the source dead-letter queue', () => {
+    const { template } = build();
+
+    template.resourceCountIs('AWS::SQS::Queue', 3);
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineDeadLetterQueue'), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
+    // Both dead-letter queues keep their messages for the longest time SQS allows.
+    const dlqs = template.findResources('AWS::SQS::Queue', { Properties: { MessageRetentionPeriod: 1209600 } });
+    expect(Object.keys(dlqs).sort()).toEqual([
+      expect.stringMatching(/^PipelineDeadLetterQueue/),
+      expect.stringMatching(/^PipelineSourceDeadLetterQueue/),
+    ]);
+  });
+
+  test('refuses plain-HTTP access to every created queue', () => {
+    const { template } = build();
+
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 3);
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        })]),
+      },
+    });
+  });
+
+  test('logs errors to a log group kept for one month, without execution data', () => {
+    const { template } = build();
+
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      LogConfiguration: {
+        Level: 'ERROR',
+        IncludeExecutionData: Match.absent(),
+        CloudwatchLogsLogDestination: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineLogGroup'), 'Arn'] } },
+      },
+    });
+  });
+
+  test('the pipe depends on its role\'s policy, so it never starts without permissions', () => {
+    const { template } = build();
+
+    const pipe = Object.values(template.findResources('AWS::Pipes::Pipe'))[0] as any;
+    const policyIds = Object.keys(template.findResources('AWS::IAM::Policy'));
+    expect(policyIds).toHaveLength(1);
+    expect(pipe.DependsOn).toEqual(expect.arrayContaining([policyIds[0]]));
+  });
+
+  test('exposes the pipe, queues, role and log group', () => {
+    const { construct, stack } = build();
+
+    expect(construct.pipe).toBeInstanceOf(pipes.Pipe);
+    expect(stack.resolve(construct.queue.queueArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineQueue/), 'Arn'] });
+    expect(stack.resolve(construct.deadLetterQueue!.queueArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'Arn'] });
+    expect(stack.resolve(construct.sourceDeadLetterQueue.queueArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineSourceDeadLetterQueue/), 'Arn'] });
+    expect(stack.resolve(construct.pipeRole.roleArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineRole/), 'Arn'] });
+    expect(construct.logGroup).toBeDefined();
+  });
+});
+
+describe('least privilege', () => {
+  test('the role is assumable only by EventBridge Pipes of this account', () => {
+    const { template } = build();
+
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [{
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'pipes.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+        }],
+      },
+    });
+  });
+
+  test('grants exactly stream read, enrichment invoke, queue send and log write, with no wildcard action', () => {
+    const { template } = build();
+
+    const statements = roleStatements(template);
+    const actionsOf = (s: any) => ([] as string[]).concat(s.Action);
+    expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'lambda:InvokeFunction',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+      'sqs:SendMessage',
+    ]);
+    expect(statements.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:eu-west-1:111111111111:function:enrich' }),
+      expect.objectContaining({ Action: 'dynamodb:ListStreams', Resource: '*' }),
+    ]));
+  });
+
+  test('with a KMS key, the role gets only GenerateDataKey and Decrypt on it', () => {
+    const f = fixture();
+    const key = new kms.Key(f.stack, 'Key');
+    const { template } = build({ encryptionKey: key }, f);
+
+    template.allResourcesProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
+    const kmsStatements = roleStatements(template).filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('kms:')));
+    // The grants for the target queue and the source dead-letter queue are one and the same statement.
+    expect(kmsStatements).toEqual([
+      expect.objectContaining({ Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] } }),
+    ]);
+  });
+
+  test('cdk-nag AwsSolutions finds no unsuppressed error or warning with the defaults', () => {
+    const f = fixture();
+    Aspects.of(f.stack).add(new AwsSolutionsChecks({ verbose: true }));
+    build({}, f);
+
+    const annotations = Annotations.fromStack(f.stack);
+    const findings = [
+      ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+      ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ];
+    expect(findings.map((e) => `${e.id}: ${e.entry.data}`)).toEqual([]);
+  });
+
+  test('each suppression inside the construct names a rule and gives a specific reason', () => {
+    const { template } = build();
+
+    const suppressed = Object.values(template.toJSON().Resources as Record<string, any>)
+      .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(suppressed.map((s: any) => s.id).sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-SQS3']);
+    for (const s of suppressed) {
+      expect(s.reason.length).toBeGreaterThan(60);
+    }
+    expect(suppressed.find((s: any) => s.id === 'AwsSolutions-IAM5').applies_to).toEqual(['Resource::*']);
+  });
+});
+
+describe('tables', () => {
+  test('reads the stream of a TableV2 with dynamoStream', () => {
+    const f = fixture();
+    const table = new dynamodb.TableV2(f.stack, 'TableV2', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    const { template } = build({ table }, f);
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', { Source: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TableV2'), 'StreamArn'] } });
+  });
+
+  test('reads the stream of an imported table', () => {
+    const f = fixture();
+    const streamArn = 'arn:aws:dynamodb:eu-west-1:111111111111:table/imported/stream/2026-01-01T00:00:00.000';
+    const table = dynamodb.Table.fromTableAttributes(f.stack, 'Imported', { tableName: 'imported', tableStreamArn: streamArn });
+    const { template } = build({ table }, f);
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', { Source: streamArn });
+    expect(roleStatements(template)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Resource: streamArn }),
+    ]));
+  });
+
+  const noStream = 'table must have a stream: set \'stream\' on a Table, \'dynamoStream\' on a TableV2, or \'tableStreamArn\' when importing a table';
+
+  test('refuses a Table without a stream', () => {
+    const f = fixture();
+    const table = new dynamodb.Table(f.stack, 'NoStream', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    expect(() => build({ table }, f)).toThrow(noStream);
+  });
+
+  test('refuses a TableV2 made without dynamoStream, although its tableStreamArn is a token', () => {
+    const f = fixture();
+    const table = new dynamodb.TableV2(f.stack, 'NoStreamV2', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+    expect(table.tableStreamArn).toBeDefined();
+    expect(() => build({ table }, f)).toThrow(noStream);
+  });
+
+  test('refuses an imported table without tableStreamArn', () => {
+    const f = fixture();
+    const table = dynamodb.Table.fromTableName(f.stack, 'ImportedNoStream', 'imported');
+    expect(() => build({ table }, f)).toThrow(noStream);
+  });
+});
+
+describe('enrichment', () => {
+  test('refuses both enrichmentFunction and enrichment', () => {
+    const f = fixture();
+    expect(() => build({ enrichment: new LambdaEnrichment(f.fn) }, f)).toThrow('Give exactly one of \'enrichmentFunction\' and \'enrichment\'');
+  });
+
+  test('refuses neither enrichmentFunction nor enrichment', () => {
+    const f = fixture();
+    expect(() => new EnrichedStreamToQueue(f.stack, 'P', { table: f.table })).toThrow('Give exactly one of \'enrichmentFunction\' and \'enrichment\'');
+  });
+
+  test('a LambdaEnrichment passes its input transformation to the pipe', () => {
+    const f = fixture();
+    const { template } = build({
+      enrichmentFunction: undefined,
+      enrichment: new LambdaEnrichment(f.fn, { inputTransformation: pipes.InputTransformation.fromObject({ id: '<$.dynamodb.Keys.id.S>' }) }),
+    }, f);
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      Enrichment: 'arn:aws:lambda:eu-west-1:111111111111:function:enrich',
+      EnrichmentParameters: { InputTemplate: '{"id":<$.dynamodb.Keys.id.S>}' },
+    });
+  });
+
+  test('accepts any IEnrichment and lets it grant its own permissions', () => {
+    const f = fixture();
+    const custom: pipes.IEnrichment = {
+      enrichmentArn: 'arn:aws:states:eu-west-1:111111111111:stateMachine:enrich',
+      bind: () => ({ enrichmentParameters: {} }),
+      grantInvoke: (role) => role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['states:StartSyncExecution'],
+        resources: ['arn:aws:states:eu-west-1:111111111111:stateMachine:enrich'],
+      })),
+    };
+    const { template } = build({ enrichmentFunction: undefined, enrichment: custom }, f);
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', { Enrichment: 'arn:aws:states:eu-west-1:111111111111:stateMachine:enrich' });
+    expect(roleStatements(template)).toEqual(expect.arrayContaining([expect.objectContaining({ Action: 'states:StartSyncExecution' })]));
+  });
+});
+
+describe('filter', () => {
+  test('a custom filter replaces the default', () => {
+    const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ eventName: ['MODIFY'] })]);
+    const { template } = build({ filter });
+
+    const props = pipeProps(template);
+    expect(props.SourceParameters.FilterCriteria.Filters.map((x: any) => JSON.parse(x.Pattern))).toEqual([{ eventName: ['MODIFY'] }]);
+  });
+
+  test('refuses a filter that EventBridge Pipes would reject, naming the problem', () => {
+    const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ eventName: [{ wildcard: 'INS*' }] })]);
+    expect(() => build({ filter })).toThrow(
+      'filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  filters[0]: eventName: the "wildcard" operator is not supported by EventBridge Pipes filters');
+  });
+
+  test('refuses a filter that could never match a stream record, naming the attribute', () => {
+    const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ dynamodb: { NewImage: { email: ['ada@example.com'] } } })]);
+    expect(() => build({ filter })).toThrow(
+      'filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  filters[0]: dynamodb.NewImage.email: DynamoDB attribute values are typed objects such as {"S": "x"}; put the match list under the type key (e.g. dynamodb.NewImage.email.S)');
+  });
+
+  test('refuses more than five filter patterns', () => {
+    const filter = new pipes.Filter([1, 2, 3, 4, 5, 6].map((n) => pipes.FilterPattern.fromObject({ eventName: [`E${n}`] })));
+    expect(() => build({ filter })).toThrow('filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  a pipe accepts at most 5 filter patterns, got 6');
+  });
+});
+
+describe('source tuning', () => {
+  test('every source option reaches the template', () => {
+    const { template } = build({
+      startingPosition: sources.DynamoDBStartingPosition.TRIM_HORIZON,
+      batchSize: 5,
+      maximumBatchingWindow: Duration.seconds(30),
+      maximumRecordAge: Duration.hours(2),
+      maximumRetryAttempts: 7,
+      parallelizationFactor: 4,
+    });
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      SourceParameters: {
+        DynamoDBStreamParameters: {
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: 5,
+          MaximumBatchingWindowInSeconds: 30,
+          MaximumRecordAgeInSeconds: 7200,
+          MaximumRetryAttempts: 7,
+          ParallelizationFactor: 4,
+        },
+      },
+    });
+  });
+
+  test.each([
+    ['batchSize must be an integer from 1 to 10 (an SQS target takes at most 10 messages per batch), got 0', { batchSize: 0 }],
+    ['batchSize must be an integer from 1 to 10 (an SQS target takes at most 10 messages per batch), got 11', { batchSize: 11 }],
+    ['batchSize must be an integer from 1 to 10 (an SQS target takes at most 10 messages per batch), got 2.5', { batchSize: 2.5 }],
+    ['maximumBatchingWindow must be a whole number of seconds from 0 to 300, got 301 seconds', { maximumBatchingWindow: Duration.seconds(301) }],
+    ['maximumBatchingWindow must be a whole number of seconds from 0 to 300, got 1.5 seconds', { maximumBatchingWindow: Duration.millis(1500) }],
+    ['maximumRecordAge must be a whole number of seconds from 60 to 604800, got 59 seconds', { maximumRecordAge: Duration.seconds(59) }],
+    ['maximumRecordAge must be a whole number of seconds from 60 to 604800, got 691200 seconds', { maximumRecordAge: Duration.days(8) }],
+    ['maximumRetryAttempts must be an integer from 0 to 10000, got -1', { maximumRetryAttempts: -1 }],
+    ['maximumRetryAttempts must be an integer from 0 to 10000, got 10001', { maximumRetryAttempts: 10001 }],
+    ['parallelizationFactor must be an integer from 1 to 10, got 0', { parallelizationFactor: 0 }],
+    ['parallelizationFactor must be an integer from 1 to 10, got 11', { parallelizationFactor: 11 }],
+    ['maxReceiveCount must be an integer from 1 to 1000, got 0', { maxReceiveCount: 0 }],
+  ] as Array<[string, Partial<EnrichedStreamToQueueProps>]>)('refuses with "%s"', (message, props) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  test.each([
+    ['lower', { batchSize: 1, maximumBatchingWindow: Duration.seconds(0), maximumRecordAge: Duration.seconds(60), maximumRetryAttempts: 0, parallelizationFactor: 1, maxReceiveCount: 1 }],
+    ['upper', { batchSize: 10, maximumBatchingWindow: Duration.minutes(5), maximumRecordAge: Duration.days(7), maximumRetryAttempts: 10000, parallelizationFactor: 10, maxReceiveCount: 1000 }],
+  ] as Array<[string, Partial<EnrichedStreamToQueueProps>]>)('accepts the %s limit of every range', (_limit, props) => {
+    expect(() => build(props)).not.toThrow();
+  });
+
+  test('lets unresolved tokens through to CloudFormation', () => {
+    const f = fixture();
+    const retries = new CfnParameter(f.stack, 'Retries', { type: 'Number' });
+    const { template } = build({ maximumRetryAttempts: retries.valueAsNumber, batchSize: retries.valueAsNumber }, f);
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      SourceParameters: { DynamoDBStreamParameters: { MaximumRetryAttempts: { Ref: 'Retries' }, BatchSize: { Ref: 'Retries' } } },
+    });
+  });
+});
+
+describe('queues', () => {
+  test('sends to an existing queue and creates no target queue', () => {
+    const f = fixture();
+    const queue = sqs.Queue.fromQueueArn(f.stack, 'Existing', 'arn:aws:sqs:eu-west-1:111111111111:existing');
+    const { template, construct } = build({ queue }, f);
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', { Target: 'arn:aws:sqs:eu-west-1:111111111111:existing' });
+    template.resourceCountIs('AWS::SQS::Queue', 1); // the source dead-letter queue only
+    expect(construct.deadLetterQueue).toBeUndefined();
+    expect(roleStatements(template)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:111111111111:existing' }),
+    ]));
+  });
+
+  test('sends batch descriptions to an existing (imported) source dead-letter queue', () => {
+    const f = fixture();
+    const dlq = sqs.Queue.fromQueueArn(f.stack, 'ExistingDlq', 'arn:aws:sqs:eu-west-1:111111111111:source-dlq');
+    const { template } = build({ sourceDeadLetterQueue: dlq }, f);
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      SourceParameters: { DynamoDBStreamParameters: { DeadLetterConfig: { Arn: 'arn:aws:sqs:eu-west-1:111111111111:source-dlq' } } },
+    });
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+  });
+
+  test('sends to a FIFO queue with a message group and deduplication id', () => {
+    const f = fixture();
+    const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true, enforceSSL: true });
+    const { template } = build({ queue, messageGroupId: '$.id', messageDeduplicationId: '$.eventId' }, f);
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      TargetParameters: { SqsQueueParameters: { MessageGroupId: '$.id', MessageDeduplicationId: '$.eventId' } },
+    });
+  });
+
+  test('refuses a FIFO queue without messageGroupId', () => {
+    const f = fixture();
+    const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
+    expect(() => build({ queue }, f)).toThrow('messageGroupId is required when the queue is a FIFO queue, for example \'$.dynamodb.Keys.id.S\'');
+  });
+
+  test('refuses messageGroupId for a standard queue', () => {
+    expect(() => build({ messageGroupId: 'g' })).toThrow('messageGroupId applies only to a FIFO queue, and the queue is a standard queue');
+  });
+
+  test('refuses messageDeduplicationId for a standard queue', () => {
+    expect(() => build({ messageDeduplicationId: 'd' })).toThrow('messageDeduplicationId applies only to a FIFO queue, and the queue is a standard queue');
+  });
+
+  test('refuses a FIFO source dead-letter queue', () => {
+    const f = fixture();
+    const dlq = new sqs.Queue(f.stack, 'FifoDlq', { fifo: true });
+    expect(() => build({ sourceDeadLetterQueue: dlq }, f)).toThrow('sourceDeadLetterQueue must be a standard queue: EventBridge Pipes cannot send to a FIFO dead-letter queue');
+  });
+
+  describe('refuses options that would be silently ignored', () => {
+    const existingQueue = (f: Fixture) => sqs.Queue.fromQueueArn(f.stack, 'Existing', 'arn:aws:sqs:eu-west-1:111111111111:existing');
+
+    test('maxReceiveCount with a queue passed in', () => {
+      const f = fixture();
+      expect(() => build({ queue: existingQueue(f), maxReceiveCount: 3 }, f))
+        .toThrow('maxReceiveCount applies only to the queue this construct creates; configure the dead-letter queue of the queue you pass in');
+    });
+
+    test('encryptionKey when both queues are passed in', () => {
+      const f = fixture();
+      const dlq = sqs.Queue.fromQueueArn(f.stack, 'ExistingDlq', 'arn:aws:sqs:eu-west-1:111111111111:source-dlq');
+      expect(() => build({ queue: existingQueue(f), sourceDeadLetterQueue: dlq, encryptionKey: new kms.Key(f.stack, 'Key') }, f))
+        .toThrow('encryptionKey applies only to queues this construct creates, and both \'queue\' and \'sourceDeadLetterQueue\' were passed in');
+    });
+
+    test('logGroup with logLevel OFF', () => {
+      const f = fixture();
+      expect(() => build({ logGroup: new logs.LogGroup(f.stack, 'Logs'), logLevel: pipes.LogLevel.OFF }, f))
+        .toThrow('logGroup is given but logLevel is OFF: the pipe would never write to it');
+    });
+
+    test('logRetention with a logGroup passed in', () => {
+      const f = fixture();
+      expect(() => build({ logGroup: new logs.LogGroup(f.stack, 'Logs'), logRetention: logs.RetentionDays.ONE_DAY }, f))
+        .toThrow('logRetention applies only to the log group this construct creates; set the retention of the logGroup you pass in');
+    });
+  });
+
+  test('maxReceiveCount sets the redrive of the created queue', () => {
+    const { template } = build({ maxReceiveCount: 2 });
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 2 } });
+  });
+
+  test('a target input transformation reaches the pipe', () => {
+    const { template } = build({ targetInputTransformation: pipes.InputTransformation.fromObject({ appointment: '<$.appointment>' }) });
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      TargetParameters: { InputTemplate: '{"appointment":<$.appointment>}', SqsQueueParameters: Match.absent() },
+    });
+  });
+});
+
+describe('pipe options', () => {
+  test('name, description, state and logging options reach the template', () => {
+    const { template } = build({
+      pipeName: 'reminders',
+      description: 'Appointment reminders',
+      desiredState: pipes.DesiredState.STOPPED,
+      logLevel: pipes.LogLevel.INFO,
+      logIncludeExecutionData: [pipes.IncludeExecutionData.ALL],
+      logRetention: logs.RetentionDays.ONE_WEEK,
+    });
+
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      Name: 'reminders',
+      Description: 'Appointment reminders',
+      DesiredState: 'STOPPED',
+      LogConfiguration: { Level: 'INFO', IncludeExecutionData: ['ALL'] },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  test('logs to a given log group', () => {
+    const f = fixture();
+    const logGroup = logs.LogGroup.fromLogGroupArn(f.stack, 'Mine', 'arn:aws:logs:eu-west-1:111111111111:log-group:mine:*');
+    const { template, construct } = build({ logGroup }, f);
+
+    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    expect(construct.logGroup).toBe(logGroup);
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      LogConfiguration: { CloudwatchLogsLogDestination: { LogGroupArn: 'arn:aws:logs:eu-west-1:111111111111:log-group:mine:*' } },
+    });
+  });
+
+  test('logLevel OFF creates no log group and no log permissions', () => {
+    const { template, construct } = build({ logLevel: pipes.LogLevel.OFF });
+
+    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    expect(construct.logGroup).toBeUndefined();
+    template.hasResourceProperties('AWS::Pipes::Pipe', { LogConfiguration: Match.absent() });
+    expect(roleStatements(template).flatMap((s) => [].concat(s.Action)).filter((a: string) => a.startsWith('logs:'))).toEqual([]);
+  });
+});
+
+describe('operations', () => {
+  test.each([
+    ['metricExecutionFailed', 'ExecutionFailed'],
+    ['metricExecutionThrottled', 'ExecutionThrottled'],
+    ['metricExecutionTimeout', 'ExecutionTimeout'],
+    ['metricEnrichmentStageFailed', 'EnrichmentStageFailed'],
+    ['metricTargetStageFailed', 'TargetStageFailed'],
+    ['metricInvocations', 'Invocations'],
+  ])('%s is the pipe\'s %s sum, by PipeName', (method, metricName) => {
+    const { construct, stack } = build();
+    const metric = (construct as any)[method]({ period: Duration.minutes(1) }) as cloudwatch.Metric;
+
+    expect(metric.namespace).toEqual('AWS/EventBridge/Pipes');
+    expect(metric.metricName).toEqual(metricName);
+    expect(metric.statistic).toEqual('Sum');
+    expect(metric.period.toMinutes()).toEqual(1);
+    expect(stack.resolve(metric.dimensions)).toEqual({ PipeName: { Ref: expect.stringMatching(/^Pipeline/) } });
+  });
+
+  test('queue metrics watch the target queue and both dead-letter queues', () => {
+    const { construct, stack } = build();
+
+    const age = construct.metricQueueOldestMessageAge();
+    expect([age.namespace, age.metricName, age.statistic]).toEqual(['AWS/SQS', 'ApproximateAgeOfOldestMessage', 'Maximum']);
+    expect(stack.resolve(age.dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineQueue/), 'QueueName'] } });
+    const sourceDlq = construct.metricSourceDeadLetterMessages();
+    expect([sourceDlq.metricName, sourceDlq.statistic]).toEqual(['ApproximateNumberOfMessagesVisible', 'Maximum']);
+    expect(stack.resolve(sourceDlq.dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineSourceDeadLetterQueue/), 'QueueName'] } });
+    expect(stack.resolve(construct.metricDeadLetterMessages().dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'QueueName'] } });
+  });
+
+  test('metricDeadLetterMessages throws for a queue passed in', () => {
+    const f = fixture();
+    const queue = sqs.Queue.fromQueueArn(f.stack, 'Existing', 'arn:aws:sqs:eu-west-1:111111111111:existing');
+    const { construct } = build({ queue }, f);
+    expect(() => construct.metricDeadLetterMessages()).toThrow('metricDeadLetterMessages needs the dead-letter queue of a queue created by this construct; a queue passed in as \'queue\' has none here');
+  });
+
+  test('creates three alarms that fire on a single failure', () => {
+    const { template, construct } = build();
+
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    expect(construct.alarms).toHaveLength(3);
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/EventBridge/Pipes', MetricName: 'ExecutionFailed', Statistic: 'Sum', Period: 300,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Statistic: 'Maximum',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineSourceDeadLetterQueue'), 'QueueName'] } }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineDeadLetterQueue'), 'QueueName'] } }],
+    });
+  });
+
+  test('alarmActions are attached to every alarm', () => {
+    const f = fixture();
+    const topic = new sns.Topic(f.stack, 'Pager');
+    const { template } = build({ alarmActions: [new actions.SnsAction(topic)] }, f);
+
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('^Pager') }] });
+  });
+
+  test('an existing queue gets no target dead-letter alarm', () => {
+    const f = fixture();
+    const queue = sqs.Queue.fromQueueArn(f.stack, 'Existing', 'arn:aws:sqs:eu-west-1:111111111111:existing');
+    const { template } = build({ queue }, f);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  });
+
+  test('createAlarms false creates none', () => {
+    const { template, construct } = build({ createAlarms: false });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(construct.alarms).toEqual([]);
+  });
+});
+
+test('two pipelines in one stack do not collide', () => {
+  const f = fixture();
+  const scope = new Construct(f.stack, 'Other');
+  new EnrichedStreamToQueue(scope, 'Pipeline', { table: f.table, enrichmentFunction: f.fn });
+  const { template } = build({}, f);
+  template.resourceCountIs('AWS::Pipes::Pipe', 2);
+  template.resourceCountIs('AWS::SQS::Queue', 6);
+});
