@@ -77,7 +77,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     include: ['examples/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
-    compilerOptions: {},
+    compilerOptions: {
+      // Examples import the library by its package name, as a user's app does.
+      paths: { 'cdk-enriched-stream-to-queue': ['./src/index.ts'] },
+    },
     exclude: ['node_modules', '**/cdk.out/**', 'lib', 'dist'],
   },
   eslintOptions: {
@@ -92,6 +95,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
+      moduleNameMapper: { '^cdk-enriched-stream-to-queue$': '<rootDir>/src/index.ts' },
     },
   },
 });
@@ -101,6 +105,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
 const eslintrc = project.tryFindObjectFile('.eslintrc.json')!;
 eslintrc.addDeletionOverride('parserOptions.projectService');
 eslintrc.addOverride('parserOptions.project', './tsconfig.dev.json');
+
+// The build type-checks everything jsii does not compile: examples, README snippets, tools, tests.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check examples, README snippets, tools, benchmarks and tests',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+project.testTask.prependSpawn(typecheck);
 
 // Consumers get lib/, .jsii, API.md, README.md and LICENSE; nothing that only builds or tests this repo.
 for (const pattern of ['/examples/', '/tools/', '/bench/', '/dist-code/', 'cdk.out/', '*.synth.js', '/.ci/', '/.tmp/', '/integ/']) {
@@ -115,9 +126,35 @@ project.addTask('synth:dentist', {
 });
 
 // Synth cost of the construct against the same pipe wired by hand with pipes-alpha.
+project.addTask('bench:example', {
+  description: 'Benchmark the dentist example synth (the main job) against an empty JavaScript and TypeScript app',
+  exec: 'bash bench/example-synth.sh',
+});
 project.addTask('bench', {
   description: 'Benchmark synth time per pipeline (10 and 60 pipelines), construct vs hand-wired pipes-alpha',
   exec: 'ts-node --transpile-only --project tsconfig.dev.json bench/synth.ts',
+});
+
+// The integ test: CI checks that its committed snapshot is current without deploying anything;
+// a maintainer with an AWS account runs integ:deploy (deploys, asserts, destroys, updates the snapshot).
+const integArgs = '--directory test/integ --language typescript --app "ts-node --transpile-only --project tsconfig.dev.json {filePath}"';
+project.addTask('integ:snapshot', {
+  description: 'Check that the integ test snapshots are current (no deployment)',
+  exec: `integ-runner ${integArgs}`,
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy the integ tests to the current AWS account, run their assertions, destroy, and update snapshots',
+  exec: `integ-runner ${integArgs} --update-on-failed --force`,
+});
+project.addTask('integ:snapshot:update', {
+  description: 'Rewrite the integ snapshots without deploying (after a reviewed template change)',
+  exec: `integ-runner ${integArgs} --update-on-failed --dry-run --force`,
+});
+
+// Code for the other jsii languages, generated without their toolchains or registries.
+project.addTask('package:code-only', {
+  description: 'Generate (not build) the Python, Java, .NET and Go packages with jsii-pacmak',
+  exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist-code',
 });
 
 project.synth();
