@@ -76,7 +76,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // The example app, the tools and the tests are type-checked with the library (tsconfig.dev.json).
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['examples/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts'],
+    include: ['examples/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', '.projenrc.ts'],
     compilerOptions: {
       // Examples import the library by its package name, as a user's app does.
       paths: { 'cdk-enriched-stream-to-queue': ['./src/index.ts'] },

@@ -1,7 +1,7 @@
 // The README's "Testing filters" example, kept here so that it runs: the dentist pipe's filter.
-import { Template } from 'aws-cdk-lib/assertions';
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
 import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { DentistStatefulStack } from '../examples/dentist/stateful-stack';
 import { DentistStatelessStack } from '../examples/dentist/stateless-stack';
 import { AttributeCondition, DynamoDBStreamFilter, DynamoDBStreamRecord, EventPattern } from 'cdk-enriched-stream-to-queue';

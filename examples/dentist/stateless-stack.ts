@@ -7,8 +7,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { EnrichedStreamToQueue } from 'cdk-enriched-stream-to-queue';
 import { appointmentRequestSchema } from './api-model';
+import { EnrichedStreamToQueue } from 'cdk-enriched-stream-to-queue';
 
 /**
  * Properties of the stateless stack.

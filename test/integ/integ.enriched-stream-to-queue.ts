@@ -6,10 +6,10 @@
  * With an AWS account: `npx projen integ:deploy` deploys, runs the assertions, destroys and updates
  * the snapshot.
  */
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { EnrichedStreamToQueue } from '../../src';
 
 const app = new App();
