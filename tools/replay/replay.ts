@@ -107,37 +107,25 @@ export interface DeliverySource {
 /** Delivers the recovered records of one dead-letter message; must throw if they were not all delivered. */
 export type Deliver = (records: PipeStreamRecord[], source: DeliverySource) => Promise<void>;
 
-/** The dead-letter message could not be understood. */
-export class DeadLetterMessageError extends Error {
+/** A failure of the replay; its name is its class's name. */
+export class ReplayError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'DeadLetterMessageError';
+    this.name = new.target.name;
   }
 }
+
+/** The dead-letter message could not be understood. */
+export class DeadLetterMessageError extends ReplayError {}
 
 /** The batch is older than the stream's 24 hour retention, so its records are gone. */
-export class RecordsExpiredError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RecordsExpiredError';
-  }
-}
+export class RecordsExpiredError extends ReplayError {}
 
 /** The stream did not yield the whole batch (yet); the dead-letter message should be kept for a later attempt. */
-export class IncompleteBatchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IncompleteBatchError';
-  }
-}
+export class IncompleteBatchError extends ReplayError {}
 
 /** Some records could not be delivered. */
-export class DeliveryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeliveryError';
-  }
-}
+export class DeliveryError extends ReplayError {}
 
 const SEQUENCE_NUMBER = /^\d{1,40}$/;
 const STREAM_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[^/]+\/stream\/.+$/;
