@@ -1,6 +1,6 @@
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
 import * as sources from '@aws-cdk/aws-pipes-sources-alpha';
-import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -93,22 +93,28 @@ export interface EnrichedStreamToQueueProps {
    * How many times the pipe retries a failed batch before sending its description to the source
    * dead-letter queue, from 0 to 10000. The service's own default retries until the record
    * leaves the stream, which blocks the shard behind one poison record for up to 24 hours.
+   * Internal errors of the service are retried without counting against this limit; set
+   * `maximumRecordAge` to bound them too.
    *
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html
    * @default 3
    */
   readonly maximumRetryAttempts?: number;
 
   /**
-   * How the pipe retries a failed batch. `AUTOMATIC_BISECT` halves a failing batch and retries
-   * each half, so a poison record ends up alone in the dead-letter queue and the rest go through.
+   * How the pipe retries a failed batch. `AUTOMATIC_BISECT` halves a batch that fails and retries
+   * each half, so that a poison record ends up in the dead-letter queue with as few neighbours as
+   * possible. AWS documents bisection for batch failures of stream sources; an enrichment cannot
+   * report partial failures, so a throwing enrichment fails (and halves) the whole batch.
    *
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html
    * @default OnPartialBatchItemFailure.AUTOMATIC_BISECT
    */
   readonly onPartialBatchItemFailure?: sources.OnPartialBatchItemFailure;
 
   /**
-   * How many batches of each shard the pipe processes at once, from 1 to 10. More than 1 gives up
-   * the per-item ordering of the stream.
+   * How many batches of each shard the pipe processes at once, from 1 to 10. Above 1, the queue
+   * may receive the records of one shard out of stream order.
    *
    * @default 1
    */
@@ -117,7 +123,8 @@ export interface EnrichedStreamToQueueProps {
   /**
    * The queue that receives a description (shard, sequence numbers) of each batch that exhausted
    * its retries. It must be a standard queue. The records themselves stay readable in the stream
-   * for 24 hours: see the README's runbook to replay them.
+   * for 24 hours: see the README's runbook to replay them. Import a KMS-encrypted queue with its
+   * key (`Queue.fromQueueAttributes({ queueArn, keyArn })`).
    *
    * @default - a new encrypted, TLS-only queue with 14 days' retention
    */
@@ -125,6 +132,8 @@ export interface EnrichedStreamToQueueProps {
 
   /**
    * The queue that receives the enriched records. For a FIFO queue, `messageGroupId` is required.
+   * An imported queue encrypted with a KMS key must be imported with its key
+   * (`Queue.fromQueueAttributes({ queueArn, keyArn })`), so that the pipe's role may use the key.
    *
    * @default - a new encrypted, TLS-only queue with its own dead-letter queue (see `maxReceiveCount`)
    */
@@ -146,11 +155,12 @@ export interface EnrichedStreamToQueueProps {
   readonly maxReceiveCount?: number;
 
   /**
-   * The FIFO message group of each message: a static value or a dynamic path such as
-   * `$.dynamodb.Keys.id.S`. Required for a FIFO target queue; refused for a standard one.
+   * The message group of each message: a static value or a dynamic path such as `$.id` (a path
+   * into what the enrichment returns). Required for a FIFO target queue; on a standard queue it
+   * groups messages for SQS fair queues.
    *
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-target.html
-   * @default - none (standard queue)
+   * @default - none (a FIFO queue requires one)
    */
   readonly messageGroupId?: string;
 
@@ -289,10 +299,7 @@ export class EnrichedStreamToQueue extends Construct {
    */
   public readonly logGroup?: logs.ILogGroup;
 
-  /**
-   * The alarms this construct created (none when `createAlarms` is false).
-   */
-  public readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly createdAlarms: cloudwatch.IAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: EnrichedStreamToQueueProps) {
     super(scope, id);
@@ -354,6 +361,8 @@ export class EnrichedStreamToQueue extends Construct {
       parallelizationFactor: props.parallelizationFactor,
     });
 
+    warnWithoutNewImage(this, props.table);
+
     this.pipe = new pipes.Pipe(this, 'Resource', {
       source,
       filter: props.filter ?? DynamoDBStreamFilter.inserts(),
@@ -383,6 +392,13 @@ export class EnrichedStreamToQueue extends Construct {
     if (props.createAlarms ?? true) {
       this.createAlarms(props.alarmActions ?? []);
     }
+  }
+
+  /**
+   * The alarms this construct created (none when `createAlarms` is false).
+   */
+  public get alarms(): cloudwatch.IAlarm[] {
+    return [...this.createdAlarms];
   }
 
   /**
@@ -505,7 +521,7 @@ export class EnrichedStreamToQueue extends Construct {
     const add = (id: string, metric: cloudwatch.IMetric, alarmDescription: string) => {
       const alarm = new cloudwatch.Alarm(this, id, { metric, alarmDescription, ...atLeastOne });
       alarm.addAlarmAction(...actions);
-      this.alarms.push(alarm);
+      this.createdAlarms.push(alarm);
     };
     add('ExecutionFailedAlarm', this.metricExecutionFailed(),
       'The pipe failed to process a batch; it retries, then sends the batch description to the source dead-letter queue.');
@@ -556,13 +572,33 @@ function validateProps(props: EnrichedStreamToQueueProps): void {
 
 function validateTargetQueue(queue: sqs.IQueue, props: EnrichedStreamToQueueProps): void {
   if (queue.fifo && props.messageGroupId === undefined) {
-    throw new Error('messageGroupId is required when the queue is a FIFO queue, for example \'$.dynamodb.Keys.id.S\'');
-  }
-  if (!queue.fifo && props.messageGroupId !== undefined) {
-    throw new Error('messageGroupId applies only to a FIFO queue, and the queue is a standard queue');
+    throw new Error('messageGroupId is required when the queue is a FIFO queue, for example \'$.id\' (a path into what the enrichment returns)');
   }
   if (!queue.fifo && props.messageDeduplicationId !== undefined) {
     throw new Error('messageDeduplicationId applies only to a FIFO queue, and the queue is a standard queue');
+  }
+}
+
+/**
+ * The stream view type of a table defined in this app, or undefined (imported table, or a token).
+ */
+function streamViewType(table: dynamodb.ITable): string | undefined {
+  const resource = table.node.defaultChild;
+  if (resource instanceof dynamodb.CfnGlobalTable || resource instanceof dynamodb.CfnTable) {
+    const specification = Stack.of(table).resolve(resource.streamSpecification);
+    return typeof specification?.streamViewType === 'string' ? specification.streamViewType : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Warns when the stream carries no new image: the enrichment would see only keys or old images.
+ */
+function warnWithoutNewImage(scope: Construct, table: dynamodb.ITable): void {
+  const viewType = streamViewType(table);
+  if (viewType === dynamodb.StreamViewType.KEYS_ONLY || viewType === dynamodb.StreamViewType.OLD_IMAGE) {
+    Annotations.of(scope).addWarningV2('cdk-enriched-stream-to-queue:streamWithoutNewImage',
+      `The table's stream view type is ${viewType}: records carry no new image, so the enrichment and a filter on dynamodb.NewImage see none. Use NEW_IMAGE or NEW_AND_OLD_IMAGES.`);
   }
 }
 

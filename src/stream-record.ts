@@ -63,8 +63,9 @@ export interface StreamRecordOptions {
  *    dynamodb: { ApproximateCreationDateTime, Keys, NewImage?, OldImage?, SequenceNumber, SizeBytes, StreamViewType },
  *    eventSourceARN }`.
  * Item values are converted to DynamoDB attribute values: string to `S`, number to `N` (a string),
- * boolean to `BOOL`, null to `{ NULL: true }`, array to `L`, object to `M`, `Set` of strings or
- * numbers to `SS`/`NS`, `Uint8Array` to `B` (base64); properties that are `undefined` are left out.
+ * boolean to `BOOL`, null to `{ NULL: true }`, array to `L`, object to `M`; properties that are
+ * `undefined` are left out. From TypeScript and JavaScript only (other jsii languages cannot pass
+ * these types), a `Set` of strings or numbers becomes `SS`/`NS` and a `Uint8Array` becomes `B` (base64).
  * `SizeBytes` is an approximation.
  */
 export class DynamoDBStreamRecord {

@@ -257,6 +257,21 @@ describe('tables', () => {
     ]));
   });
 
+  test.each([
+    ['a Table', (f: Fixture) => new dynamodb.Table(f.stack, 'KeysOnly', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, stream: dynamodb.StreamViewType.KEYS_ONLY })],
+    ['a TableV2', (f: Fixture) => new dynamodb.TableV2(f.stack, 'KeysOnlyV2', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, dynamoStream: dynamodb.StreamViewType.KEYS_ONLY })],
+  ])('warns when %s streams keys only: the enrichment would see no new image', (_kind, makeTable) => {
+    const f = fixture();
+    build({ table: makeTable(f) }, f);
+
+    Annotations.fromStack(f.stack).hasWarning('/Test/Pipeline', Match.stringLikeRegexp('stream view type is KEYS_ONLY: records carry no new image'));
+  });
+
+  test('does not warn for a stream with new images', () => {
+    const { stack } = build();
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('stream view type'))).toEqual([]);
+  });
+
   const noStream = 'table must have a stream: set \'stream\' on a Table, \'dynamoStream\' on a TableV2, or \'tableStreamArn\' when importing a table';
 
   test('refuses a Table without a stream', () => {
@@ -430,6 +445,20 @@ describe('queues', () => {
       SourceParameters: { DynamoDBStreamParameters: { DeadLetterConfig: { Arn: 'arn:aws:sqs:eu-west-1:111111111111:source-dlq' } } },
     });
     template.resourceCountIs('AWS::SQS::Queue', 2);
+    expect(roleStatements(template)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:111111111111:source-dlq' }),
+    ]));
+  });
+
+  test('may use the key of an imported KMS-encrypted queue, when imported with it', () => {
+    const f = fixture();
+    const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const queue = sqs.Queue.fromQueueAttributes(f.stack, 'Encrypted', { queueArn: 'arn:aws:sqs:eu-west-1:111111111111:encrypted', keyArn });
+    const { template } = build({ queue }, f);
+
+    expect(roleStatements(template)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: keyArn }),
+    ]));
   });
 
   test('sends to a FIFO queue with a message group and deduplication id', () => {
@@ -445,11 +474,14 @@ describe('queues', () => {
   test('refuses a FIFO queue without messageGroupId', () => {
     const f = fixture();
     const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
-    expect(() => build({ queue }, f)).toThrow('messageGroupId is required when the queue is a FIFO queue, for example \'$.dynamodb.Keys.id.S\'');
+    expect(() => build({ queue }, f)).toThrow('messageGroupId is required when the queue is a FIFO queue, for example \'$.id\' (a path into what the enrichment returns)');
   });
 
-  test('refuses messageGroupId for a standard queue', () => {
-    expect(() => build({ messageGroupId: 'g' })).toThrow('messageGroupId applies only to a FIFO queue, and the queue is a standard queue');
+  test('passes a message group to a standard queue (SQS fair queues)', () => {
+    const { template } = build({ messageGroupId: '$.patientId' });
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      TargetParameters: { SqsQueueParameters: { MessageGroupId: '$.patientId', MessageDeduplicationId: Match.absent() } },
+    });
   });
 
   test('refuses messageDeduplicationId for a standard queue', () => {
@@ -563,6 +595,16 @@ describe('operations', () => {
     expect(metric.statistic).toEqual('Sum');
     expect(metric.period.toMinutes()).toEqual(1);
     expect(stack.resolve(metric.dimensions)).toEqual({ PipeName: { Ref: expect.stringMatching(/^Pipeline/) } });
+  });
+
+  test('metricDuration is the pipe\'s average Duration, and metric() takes any pipe metric', () => {
+    const { construct, stack } = build();
+
+    const duration = construct.metricDuration();
+    expect([duration.namespace, duration.metricName, duration.statistic]).toEqual(['AWS/EventBridge/Pipes', 'Duration', 'Average']);
+    const concurrency = construct.metric('Concurrency', { statistic: 'Maximum' });
+    expect([concurrency.metricName, concurrency.statistic]).toEqual(['Concurrency', 'Maximum']);
+    expect(stack.resolve(concurrency.dimensions)).toEqual({ PipeName: { Ref: expect.stringMatching(/^Pipeline/) } });
   });
 
   test('queue metrics watch the target queue and both dead-letter queues', () => {

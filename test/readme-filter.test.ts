@@ -8,7 +8,7 @@ import { AttributeCondition, DynamoDBStreamFilter, DynamoDBStreamRecord, EventPa
 
 const booking = { id: 'a1', appointment: { patient: { email: 'ada@example.com' }, date: '2026-12-01', time: '09:30' } };
 
-test('the dentist pipe passes a new booking and drops its updates and deletions', () => {
+test('offline, the dentist pipe\'s filter passes a new booking and drops its updates and deletions', () => {
   const app = new App();
   const stateful = new DentistStatefulStack(app, 'Stateful');
   const stateless = new DentistStatelessStack(app, 'Stateless', { appointments: stateful.appointments, contacts: stateful.contacts });

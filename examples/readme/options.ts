@@ -3,6 +3,7 @@ import * as sources from '@aws-cdk/aws-pipes-sources-alpha';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -12,6 +13,8 @@ import { DynamoDBEventName, DynamoDBStreamFilter, EnrichedStreamToQueue, LambdaE
 export function addTunedPipeline(stack: Stack, table: dynamodb.ITable, enrich: lambda.IFunction) {
   const key = new kms.Key(stack, 'QueueKey', { enableKeyRotation: true });
   const pager = new sns.Topic(stack, 'Pager', { masterKey: key });
+  // CloudWatch publishes alarm notifications to the encrypted topic only if it may use the key.
+  key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
   const orders = new sqs.Queue(stack, 'Orders.fifo', { fifo: true, encryptionMasterKey: key, enforceSSL: true });
 
   new EnrichedStreamToQueue(stack, 'Orders', {
