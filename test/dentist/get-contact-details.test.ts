@@ -1,9 +1,10 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandInput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../examples/dentist/src/handlers/get-contact-details';
+import { DynamoDBStreamRecord } from 'cdk-enriched-stream-to-queue';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const CONTACTS_TABLE = 'contacts-table';
@@ -17,19 +18,7 @@ function insertRecord(id: string, email?: unknown): DynamoDBRecord {
     time: '09:30',
     duration: 30,
   };
-  return {
-    eventID: `event-${id}`,
-    eventName: 'INSERT',
-    eventSource: 'aws:dynamodb',
-    awsRegion: 'us-east-1',
-    dynamodb: {
-      Keys: marshall({ id }) as any,
-      NewImage: marshall({ id, appointment }) as any,
-      SequenceNumber: '100',
-      SizeBytes: 200,
-      StreamViewType: 'NEW_IMAGE',
-    },
-  };
+  return DynamoDBStreamRecord.insert({ id, appointment }, { streamViewType: StreamViewType.NEW_IMAGE });
 }
 
 /** The keys asked for in each BatchGetItem call, in order. */
@@ -168,11 +157,7 @@ test('a single record that is not wrapped in an array is enriched as a batch of 
 
 test('a record without NewImage (KEYS_ONLY or REMOVE) keeps its place as {id from Keys, appointment: null, preferredMethod: none}', async () => {
   ddbMock.on(BatchGetCommand).callsFake(contactsTable({ 'ann@example.com': 'sms' }));
-  const keysOnly: DynamoDBRecord = {
-    eventID: 'event-k',
-    eventName: 'INSERT',
-    dynamodb: { Keys: marshall({ id: 'k-1' }) as any, StreamViewType: 'KEYS_ONLY' },
-  };
+  const keysOnly = DynamoDBStreamRecord.insert({ id: 'k-1', appointment: {} }, { streamViewType: StreamViewType.KEYS_ONLY });
 
   const result = await handler([insertRecord('1', 'ann@example.com'), keysOnly, insertRecord('2', 'ann@example.com')]);
 
