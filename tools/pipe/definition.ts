@@ -50,6 +50,17 @@ export interface PipeTargetDefinition {
   readonly messageDeduplicationId?: string;
 }
 
+/**
+ * `LogConfiguration`: which execution steps are logged, and whether with execution data.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-logs.html
+ */
+export interface PipeLoggingDefinition {
+  /** `OFF`, `ERROR`, `INFO` or `TRACE`. */
+  readonly level: 'OFF' | 'ERROR' | 'INFO' | 'TRACE';
+  /** `IncludeExecutionData: ["ALL"]`: log records carry `payload`, `awsRequest` and `awsResponse`. */
+  readonly includeExecutionData: boolean;
+}
+
 /** A pipe, as the local runner and the replay tool execute it. */
 export interface PipeDefinition {
   /** The pipe's name (the logical id of a template resource without `Name`). */
@@ -63,4 +74,6 @@ export interface PipeDefinition {
   readonly filterPatterns: readonly string[];
   readonly enrichment?: PipeEnrichmentDefinition;
   readonly target: PipeTargetDefinition;
+  /** `LogConfiguration`; absent: nothing is logged (the service's default, level `OFF`). */
+  readonly logging?: PipeLoggingDefinition;
 }
