@@ -31,10 +31,17 @@ export function idFromIdempotencyKey(key: string): string {
 /**
  * Stores `{id, appointment}` with a single conditional PutItem (`attribute_not_exists(id)`).
  *
- * Without an idempotency key the id is a random UUID. With one, the id is derived from the key, so a
- * retry hits the condition; the existing item is then taken from the exception (real DynamoDB returns
- * it with `ReturnValuesOnConditionCheckFailure: ALL_OLD`) or, if absent, read back with a strongly
- * consistent GetItem, and compared with the new appointment.
+ * The condition can fail for two reasons, and both are told apart by reading the stored item (from
+ * the exception, which DynamoDB fills with `ReturnValuesOnConditionCheckFailure: ALL_OLD`, or else
+ * with a strongly consistent GetItem) and comparing it with the new appointment:
+ *
+ * - The SDK retried our own PutItem: the first attempt reached DynamoDB and stored the item, but its
+ *   response was lost (a dropped connection, a timeout), and the retry hit the condition. With a
+ *   random id (no idempotency key) nothing else can hold that id, so an equal item means this
+ *   request stored it: `created`. A different item under a fresh random UUID cannot happen in
+ *   practice and is thrown as an error.
+ * - With an idempotency key the id is derived from the key, so a client's retry hits the condition
+ *   too: an equal appointment is `replayed`, a different one is a `conflict`.
  *
  * Storage errors are thrown as they are; the caller must not show their text to clients.
  */
@@ -55,9 +62,14 @@ export async function bookAppointment(
     }));
     return { outcome: 'created', stored: item };
   } catch (error) {
-    if (idempotencyKey === undefined || (error as Error | undefined)?.name !== 'ConditionalCheckFailedException') throw error;
+    if ((error as Error | undefined)?.name !== 'ConditionalCheckFailedException') throw error;
     const existing = await existingItem(client, tableName, id, (error as { Item?: Record<string, AttributeValue> }).Item);
-    return sameAppointment(existing.appointment, appointment) ? { outcome: 'replayed', stored: existing } : { outcome: 'conflict' };
+    const same = sameAppointment(existing.appointment, appointment);
+    if (idempotencyKey === undefined) {
+      if (same) return { outcome: 'created', stored: existing };
+      throw new Error('A different appointment already holds the new random id');
+    }
+    return same ? { outcome: 'replayed', stored: existing } : { outcome: 'conflict' };
   }
 }
 
@@ -71,7 +83,7 @@ async function existingItem(
   const output = await client.send(new GetCommand({ TableName: tableName, Key: { id }, ConsistentRead: true }));
   if (!output.Item) {
     // Deleted between the failed condition and the read: rare; a retry of the request will store it.
-    throw new Error('The appointment for this idempotency key was deleted while it was being read');
+    throw new Error('The appointment that failed the condition was deleted while it was being read');
   }
   return output.Item as StoredAppointment;
 }
