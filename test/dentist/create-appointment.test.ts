@@ -136,6 +136,30 @@ describe('a valid booking', () => {
   });
 });
 
+describe('emails and texts that are valid after normalisation', () => {
+  beforeEach(() => ddbMock.on(PutCommand).resolves({}));
+
+  test.each([
+    ['full-width letters, at sign and dot (Unicode NFKC)', '\uff4a\uff41\uff4e\uff45\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d', 'jane@example.com'],
+    ['an ideographic space around it', '\u3000Jane@Example.com\u3000', 'jane@example.com'],
+    ['letters of another script (RFC 6531)', 'José@Bücher.example', 'josé@bücher.example'],
+  ])('an email with %s is stored in its normalised form', async (_what, email, stored) => {
+    const result = await handler(apiEvent(withChange((r) => { r.appointment.patient.email = email; })));
+
+    expect(result.statusCode).toBe(201);
+    expect(JSON.parse(result.body).appointment.patient.email).toBe(stored);
+    expect((ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as any).appointment.patient.email).toBe(stored);
+  });
+
+  test('tab, line feed, carriage return and characters beyond U+FFFF (emoji) are allowed in texts', async () => {
+    const notes = 'Line one\nLine two\r\n\tindented \u{1F9B7}';
+    const result = await handler(apiEvent(withChange((r) => { r.appointment.notes = notes; })));
+
+    expect(result.statusCode).toBe(201);
+    expect(JSON.parse(result.body).appointment.notes).toBe(notes.trim());
+  });
+});
+
 describe('an invalid request', () => {
   test.each<[string, string | null, string]>([
     ['no body', null, 'Request body is required'],
@@ -159,6 +183,17 @@ describe('an invalid request', () => {
       'appointment.patient.email must be a valid email address'],
     ['a patient email with spaces inside', withChange((r) => { r.appointment.patient.email = 'jane doe@example.com'; }),
       'appointment.patient.email must be a valid email address'],
+    ...[
+      ['a zero-width space', 'jane\u200b.doe@example.com'],
+      ['a soft hyphen', 'jane\u00addoe@example.com'],
+      ['an empty domain label', 'a@b..c'],
+      ['a domain label starting with a hyphen', 'a@-b.c'],
+      ['a domain label ending with a hyphen', 'a@b-.c'],
+      ['two @', 'a@b@example.com'],
+      ['a dot at the end of the local part', 'jane.@example.com'],
+      ['a local part longer than 64 characters', `${'j'.repeat(65)}@example.com`],
+    ].map(([what, email]): [string, string, string] => [`a patient email with ${what}`,
+      withChange((r) => { r.appointment.patient.email = email; }), 'appointment.patient.email must be a valid email address']),
     ['an unknown patient field', withChange((r) => { r.appointment.patient.ssn = 'x'; }), 'appointment.patient.ssn is not an allowed field'],
     ['an impossible date of birth', withChange((r) => { r.appointment.patient.dateOfBirth = '1990-13-01'; }),
       'appointment.patient.dateOfBirth must be a real calendar date in the format YYYY-MM-DD'],
@@ -190,6 +225,17 @@ describe('an invalid request', () => {
       'appointment.duration must be a whole number of minutes from 1 to 1440'],
     ['notes longer than 1000 characters', withChange((r) => { r.appointment.notes = 'x'.repeat(1001); }),
       'appointment.notes must be at most 1000 characters'],
+    ...([
+      ['U+FFFE in the first name', (r: any) => { r.appointment.patient.firstName = 'Ja\ufffene'; }, 'appointment.patient.firstName'],
+      ['U+FFFF in the last name', (r: any) => { r.appointment.patient.lastName = 'Doe\uffff'; }, 'appointment.patient.lastName'],
+      ['an unpaired surrogate in the dentist name', (r: any) => { r.appointment.dentist.name = 'Dr \ud800 Molar'; }, 'appointment.dentist.name'],
+      ['a vertical tab in the clinic', (r: any) => { r.appointment.dentist.clinic = 'Bright\u000bSmiles'; }, 'appointment.dentist.clinic'],
+      ['a NUL in the notes', (r: any) => { r.appointment.notes = 'bring\u0000x-rays'; }, 'appointment.notes'],
+      ['an escape character in the contact number', (r: any) => { r.appointment.patient.contactNumber = '+44\u001b7700'; }, 'appointment.patient.contactNumber'],
+      ['U+FFFF in the email', (r: any) => { r.appointment.patient.email = 'jane@example.com\uffff'; }, 'appointment.patient.email'],
+      ['a NUL in the email', (r: any) => { r.appointment.patient.email = 'jane\u0000doe@example.com'; }, 'appointment.patient.email'],
+    ] as const).map(([what, change, field]): [string, string, string] => [what, withChange(change),
+      `${field} contains a character that is not allowed (control characters other than tab, line feed and carriage return, U+FFFE, U+FFFF, unpaired surrogates)`]),
   ])('with %s returns 400 with the message naming the problem and stores nothing', async (_case, body, message) => {
     const result = await handler(apiEvent(body));
 
@@ -277,6 +323,36 @@ describe('Idempotency-Key', () => {
   });
 });
 
+describe('a PutItem whose first attempt was stored but whose response was lost (the SDK retried it)', () => {
+  // Fault injection: the retry of our own put fails its condition because the first attempt stored
+  // the item. handlers.integ.test.ts does the same against DynamoDB Local through a proxy that drops
+  // the first response.
+  test('answers 201 with the stored appointment, read from the failed condition, and writes nothing else', async () => {
+    ddbMock.on(PutCommand).callsFake((input) => { throw conditionalCheckFailed(input.Item); });
+
+    const result = await handler(apiEvent(JSON.stringify(validRequest())));
+
+    expect(result.statusCode).toBe(201);
+    expect(result.headers).not.toHaveProperty('Idempotent-Replayed');
+    const put = ddbMock.commandCalls(PutCommand)[0].args[0].input;
+    expect(JSON.parse(result.body)).toEqual({ id: put.Item!.id, appointment: NORMALISED_APPOINTMENT });
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(1);
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  test('reads the item back with a consistent GetItem when the failed condition carries no item', async () => {
+    let stored: Record<string, unknown> | undefined;
+    ddbMock.on(PutCommand).callsFake((input) => { stored = input.Item; throw conditionalCheckFailed(); });
+    ddbMock.on(GetCommand).callsFake(() => ({ Item: stored }));
+
+    const result = await handler(apiEvent(JSON.stringify(validRequest())));
+
+    expect(result.statusCode).toBe(201);
+    expect(JSON.parse(result.body)).toEqual(stored);
+    expect(ddbMock.commandCalls(GetCommand)[0].args[0].input).toEqual({ TableName: TABLE_NAME, Key: { id: stored!.id }, ConsistentRead: true });
+  });
+});
+
 describe('a storage failure', () => {
   const SECRET_TEXT = 'Internal detail: table arn:aws:dynamodb:eu-west-1:123456789012:table/appointments';
 
@@ -307,13 +383,13 @@ describe('a storage failure', () => {
     expect(logged).not.toMatch(/jane|doe|Internal detail/i);
   });
 
-  test('a conditional check failure without an Idempotency-Key is a storage failure (500), not a replay', async () => {
-    ddbMock.on(PutCommand).rejects(conditionalCheckFailed({ id: 'x', appointment: NORMALISED_APPOINTMENT }));
+  test('a conditional check failure without an Idempotency-Key and a different stored appointment is a storage failure (500)', async () => {
+    ddbMock.on(PutCommand).rejects(conditionalCheckFailed({ id: 'x', appointment: { ...NORMALISED_APPOINTMENT, time: '10:00' } }));
 
     const result = await handler(apiEvent(JSON.stringify(validRequest())));
 
     expect(result.statusCode).toBe(500);
-    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+    expect(JSON.parse(result.body)).toEqual({ message: 'Internal server error' });
   });
 
   test('a missing TABLE_NAME returns 500 and attempts no write', async () => {

@@ -37,6 +37,19 @@ export interface Appointment {
   readonly notes?: string;
 }
 
+/**
+ * What a reminder sender needs to know about an appointment, and nothing more: who (names), how to
+ * reach them (email, contact number), with whom and when. Date of birth, reason and notes stay in
+ * the appointments table: they are personal (health) data that a reminder does not use.
+ */
+export interface ReminderAppointment {
+  readonly patient: Pick<Patient, 'firstName' | 'lastName' | 'email' | 'contactNumber'>;
+  readonly dentist: Dentist;
+  readonly date: string;
+  readonly time: string;
+  readonly duration?: number;
+}
+
 /** The item stored in the appointments table, and the body of a 201 response. */
 export interface StoredAppointment {
   readonly id: string;
@@ -52,18 +65,58 @@ export const MAX_EMAIL_LENGTH = 254;
 export const MAX_SHORT_TEXT = 100;
 export const MAX_LONG_TEXT = 1000;
 
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-/** Lower-cases and trims an email address, the form used as the contacts table key. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+/** Longest local part (before the @) of an address, RFC 5321 section 4.5.3.1.1. */
+export const MAX_EMAIL_LOCAL_PART_LENGTH = 64;
+/** Letters, marks and digits of any script, and the ASCII `atext` symbols of RFC 5322 (no dot). */
+const LOCAL_ATOM = "[\\p{L}\\p{M}\\p{N}!#$%&'*+/=?^_`{|}~-]+";
+/** A domain label: letters, marks and digits of any script, inner hyphens, at most 63 characters. */
+const DOMAIN_LABEL = '[\\p{L}\\p{M}\\p{N}](?:[\\p{L}\\p{M}\\p{N}-]{0,61}[\\p{L}\\p{M}\\p{N}])?';
+/**
+ * dot-atom `@` two or more labels. Unicode letters are allowed (RFC 6531 addresses); spaces, control
+ * and format characters (zero-width space, soft hyphen, NUL, ...) are not, nor empty or
+ * hyphen-edged labels (`a@b..c`, `a@-b.c`).
+ */
+const EMAIL_PATTERN = new RegExp(`^${LOCAL_ATOM}(?:\\.${LOCAL_ATOM})*@${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})+$`, 'u');
+
+/**
+ * The characters Amazon SQS accepts in a message body: tab, line feed, carriage return, U+0020 to
+ * U+D7FF, U+E000 to U+FFFD and U+10000 to U+10FFFF. A stored appointment becomes a queue message,
+ * so a string holding anything else (another control character, U+FFFE, U+FFFF, an unpaired
+ * surrogate) is refused at booking instead of failing, or being altered, at the queue.
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+ * (that page says such messages are rejected with InvalidMessageContents; some SDK reference pages say
+ * SQS replaces the characters with U+FFFD instead. Either way the data would not arrive intact.)
+ */
+const NOT_SQS_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+export const DISALLOWED_CHARACTER_MESSAGE =
+  'contains a character that is not allowed (control characters other than tab, line feed and carriage return, U+FFFE, U+FFFF, unpaired surrogates)';
+
+/** True when Amazon SQS accepts every character of the string in a message body. */
+export function hasOnlySqsCharacters(value: string): boolean {
+  return !NOT_SQS_CHARACTER.test(value);
 }
 
-/** A syntactic check only (something@domain.tld, no spaces, at most 254 characters). */
+/**
+ * The form of an email address used as the contacts table key, at booking and when adding contacts:
+ * Unicode NFKC (full-width `ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ` becomes `jane@example.com`), surrounding
+ * white space removed, lower case. Invisible characters are not removed: isValidEmail refuses them.
+ */
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFKC').trim().toLowerCase().normalize('NFKC');
+}
+
+/**
+ * A syntactic check of a normalised address (see normaliseEmail): a dot-atom local part of at most
+ * 64 characters, a domain of two or more labels, 254 characters in all. It does not prove the
+ * address exists.
+ */
 export function isValidEmail(email: string): boolean {
-  return email.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(email);
+  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) return false;
+  return email.lastIndexOf('@') <= MAX_EMAIL_LOCAL_PART_LENGTH;
 }
 
 /** True for YYYY-MM-DD strings that name a day that exists (2024-02-29 yes, 2026-02-30 no). */
@@ -104,17 +157,19 @@ function requiredString(parent: Json, key: string, path: string, maxLength = MAX
   if (typeof value !== 'string' || value.trim() === '') {
     throw new ValidationError(`${path}.${key} is required and must be a non-empty string`);
   }
-  return checkLength(value.trim(), `${path}.${key}`, maxLength);
+  return checkText(value.trim(), `${path}.${key}`, maxLength);
 }
 
 function optionalString(parent: Json, key: string, path: string, maxLength = MAX_SHORT_TEXT): string | undefined {
   const value = parent[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new ValidationError(`${path}.${key} must be a string`);
-  return checkLength(value.trim(), `${path}.${key}`, maxLength);
+  return checkText(value.trim(), `${path}.${key}`, maxLength);
 }
 
-function checkLength(value: string, path: string, maxLength: number): string {
+/** Every string of an appointment ends up in a queue message: it must be short enough and SQS-safe. */
+function checkText(value: string, path: string, maxLength: number): string {
+  if (!hasOnlySqsCharacters(value)) throw new ValidationError(`${path} ${DISALLOWED_CHARACTER_MESSAGE}`);
   if (value.length > maxLength) throw new ValidationError(`${path} must be at most ${maxLength} characters`);
   return value;
 }
