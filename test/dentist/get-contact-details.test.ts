@@ -226,3 +226,95 @@ test('a missing CONTACTS_TABLE_NAME throws before any lookup', async () => {
   await expect(handler([insertRecord('1', 'ann@example.com')])).rejects.toThrow('Environment variable CONTACTS_TABLE_NAME is not set');
   expect(ddbMock.calls()).toHaveLength(0);
 });
+
+/** A stream record written by hand in the pipe's JSON shape, for values other writers can produce. */
+function rawInsertRecord(newImage: Record<string, unknown>): DynamoDBRecord {
+  return {
+    eventID: 'raw-1',
+    eventName: 'INSERT',
+    eventSource: 'aws:dynamodb',
+    dynamodb: { Keys: { id: newImage.id }, NewImage: newImage, StreamViewType: 'NEW_IMAGE' },
+  } as unknown as DynamoDBRecord;
+}
+
+describe('what the reminder message holds', () => {
+  test('only names, email, contact number, dentist, date, time and duration: no date of birth, reason or notes', async () => {
+    ddbMock.on(BatchGetCommand).callsFake(contactsTable({ 'jane@example.com': 'email' }));
+    const item = {
+      id: 'full-1',
+      appointment: {
+        patient: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com', contactNumber: '+44 7700 900123', dateOfBirth: '1990-05-17' },
+        dentist: { name: 'Dr Molar', clinic: 'Bright Smiles', contactNumber: '+44 20 7946 0000' },
+        date: '2026-03-10',
+        time: '09:30',
+        duration: 30,
+        reason: 'Tooth ache',
+        notes: 'Anxious patient',
+        addedByAnotherWriter: 'internal',
+      },
+    };
+
+    const [element] = await handler([DynamoDBStreamRecord.insert(item, { streamViewType: StreamViewType.NEW_IMAGE })]);
+
+    expect(element).toEqual({
+      id: 'full-1',
+      appointment: {
+        patient: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com', contactNumber: '+44 7700 900123' },
+        dentist: { name: 'Dr Molar', clinic: 'Bright Smiles', contactNumber: '+44 20 7946 0000' },
+        date: '2026-03-10',
+        time: '09:30',
+        duration: 30,
+      },
+      preferredMethod: 'email',
+    });
+    expect(JSON.stringify(element)).not.toMatch(/1990-05-17|Tooth ache|Anxious|internal/);
+  });
+
+  test('an image whose appointment is not an object becomes appointment: null, preferredMethod: none', async () => {
+    const [element] = await handler([rawInsertRecord({ id: { S: 'odd-1' }, appointment: { S: 'tomorrow' } })]);
+
+    expect(element).toEqual({ id: 'odd-1', appointment: null, preferredMethod: 'none' });
+    expect(ddbMock.commandCalls(BatchGetCommand)).toHaveLength(0);
+  });
+});
+
+describe('values other writers can put in the table survive as JSON', () => {
+  test('an integer above 2^53 becomes its exact decimal string, and the result serialises', async () => {
+    const [element] = await handler([rawInsertRecord({
+      id: { S: 'big-1' },
+      appointment: { M: { date: { S: '2026-03-10' }, time: { S: '09:30' }, duration: { N: '9007199254740993' }, patient: { M: {} }, dentist: { M: {} } } },
+    })]);
+
+    expect(element.appointment!.duration).toBe('9007199254740993');
+    expect(JSON.parse(JSON.stringify(element)).appointment.duration).toBe('9007199254740993');
+  });
+
+  test('string, number and binary sets become arrays instead of empty objects', async () => {
+    const [element] = await handler([rawInsertRecord({
+      id: { S: 'sets-1' },
+      appointment: {
+        M: {
+          date: { S: '2026-03-10' },
+          time: { S: '09:30' },
+          patient: { M: { firstName: { S: 'Jane' } } },
+          dentist: { M: { name: { SS: ['Dr Molar', 'Dr Canine'] }, clinic: { NS: ['1', '12345678901234567890'] }, contactNumber: { BS: ['AAEC'] } } },
+        },
+      },
+    })]);
+
+    expect(JSON.parse(JSON.stringify(element)).appointment.dentist).toEqual({
+      name: ['Dr Molar', 'Dr Canine'],
+      clinic: [1, '12345678901234567890'],
+      contactNumber: ['AAEC'],
+    });
+  });
+
+  test('a patient email stored in full-width letters finds the contact stored under its normalised form', async () => {
+    ddbMock.on(BatchGetCommand).callsFake(contactsTable({ 'jane@example.com': 'sms' }));
+
+    const [element] = await handler([insertRecord('fw-1', '\uff2a\uff41\uff4e\uff45\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d')]);
+
+    expect(element.preferredMethod).toBe('sms');
+    expect(requestedKeys()).toEqual([['jane@example.com']]);
+  });
+});

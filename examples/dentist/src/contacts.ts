@@ -1,9 +1,8 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { type Appointment, isValidEmail, normaliseEmail } from './appointment';
+import { isValidEmail, normaliseEmail, type ReminderAppointment } from './appointment';
 import { backoffDelay, sleep } from './dynamodb';
+import { type AttributeValue, imageToJson, type Json } from '../../enrichment-handler/handler';
 
 /** How a patient wants to be contacted, as stored in the contacts table (key `id` = email). */
 export type ContactMethod = 'email' | 'sms';
@@ -17,8 +16,11 @@ export const MAX_KEYS_PER_BATCH_GET = 100;
 /** One element of the enrichment's output; the pipe sends it to the queue as the message body. */
 export interface EnrichedAppointment {
   readonly id: string;
-  /** null when the stream record carried no NewImage (see enrichAppointmentRecords). */
-  readonly appointment: Appointment | null;
+  /**
+   * What a reminder needs, nothing more (see ReminderAppointment); null when the stream record
+   * carried no NewImage or its image has no appointment object (see enrichAppointmentRecords).
+   */
+  readonly appointment: ReminderAppointment | null;
   readonly preferredMethod: PreferredMethod;
 }
 
@@ -86,15 +88,47 @@ async function getChunk(
 }
 
 type Image = Record<string, AttributeValue>;
+type JsonObject = { [key: string]: Json };
 
-function toPlain(image: unknown): Record<string, unknown> {
-  // @types/aws-lambda and the SDK each declare their own AttributeValue; the wire format is the same.
-  return unmarshall(image as Image);
+/**
+ * The image as plain JSON (numbers beyond what a JavaScript number holds exactly become decimal
+ * strings, sets become arrays), so that the pipe can always serialise the result.
+ */
+function toPlain(image: unknown): JsonObject {
+  // @types/aws-lambda declares its own AttributeValue; the wire format is the same.
+  return imageToJson(image as Image);
 }
 
-function emailOf(appointment: unknown): string | undefined {
-  const email = (appointment as { patient?: { email?: unknown } } | null | undefined)?.patient?.email;
+function isJsonObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Copies only the named fields that are present. */
+function pick(source: JsonObject, keys: readonly string[]): JsonObject {
+  return Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]]));
+}
+
+/**
+ * Reduces a stored appointment to what a reminder sender needs (who, how to reach them, with whom,
+ * when): no date of birth, reason or notes. Fields are copied by name, so anything another writer
+ * added to the item does not reach the queue either.
+ */
+export function toReminderAppointment(appointment: Json | undefined): ReminderAppointment | null {
+  if (!isJsonObject(appointment)) return null;
+  const patient = isJsonObject(appointment.patient) ? appointment.patient : {};
+  const dentist = isJsonObject(appointment.dentist) ? appointment.dentist : {};
+  return {
+    ...pick(appointment, ['date', 'time']),
+    patient: pick(patient, ['firstName', 'lastName', 'email', 'contactNumber']),
+    dentist: pick(dentist, ['name', 'clinic', 'contactNumber']),
+    ...pick(appointment, ['duration']),
+  } as unknown as ReminderAppointment;
+}
+
+function emailOf(appointment: ReminderAppointment | null): string | undefined {
+  const email: unknown = appointment?.patient?.email;
   if (typeof email !== 'string') return undefined;
+  // The same normalisation as at booking and in add-contacts, so that the keys match.
   const normalised = normaliseEmail(email);
   // Only plausible emails become keys: an empty or oversized key would fail the whole BatchGetItem.
   return isValidEmail(normalised) ? normalised : undefined;
@@ -135,7 +169,7 @@ export async function enrichAppointmentRecords(
       }));
       return { id, appointment: null, email: undefined };
     }
-    const appointment = (image.appointment ?? null) as Appointment | null;
+    const appointment = toReminderAppointment(image.appointment);
     return { id, appointment, email: emailOf(appointment) };
   });
 
