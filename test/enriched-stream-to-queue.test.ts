@@ -1,6 +1,6 @@
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
 import * as sources from '@aws-cdk/aws-pipes-sources-alpha';
-import { App, Aspects, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -14,6 +14,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { EnrichedStreamToQueue, EnrichedStreamToQueueProps, LambdaEnrichment } from '../src';
+
+const fixtureFn = lambda.Function.fromFunctionArn(new Stack(), 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:enrich');
 
 interface Fixture {
   readonly stack: Stack;
@@ -682,4 +684,301 @@ test('two pipelines in one stack do not collide', () => {
   const { template } = build({}, f);
   template.resourceCountIs('AWS::Pipes::Pipe', 2);
   template.resourceCountIs('AWS::SQS::Queue', 6);
+});
+
+describe('props a JavaScript caller can get wrong name the prop', () => {
+  /** Builds with props that TypeScript would refuse, as a JavaScript caller can pass them. */
+  const buildUntyped = (props: Record<string, unknown>, f: Fixture = fixture()) =>
+    new EnrichedStreamToQueue(f.stack, 'Pipeline', { table: f.table, enrichmentFunction: f.fn, ...props } as unknown as EnrichedStreamToQueueProps);
+
+  test('no props at all', () => {
+    const f = fixture();
+    expect(() => new EnrichedStreamToQueue(f.stack, 'P', undefined as unknown as EnrichedStreamToQueueProps))
+      .toThrow('props must be an object with at least \'table\' and one of \'enrichmentFunction\' or \'enrichment\', got undefined');
+  });
+
+  test.each([
+    ['table', undefined, 'table must be a DynamoDB table (dynamodb.Table, dynamodb.TableV2 or an imported dynamodb.ITable), got undefined'],
+    ['table', 'appointments', 'table must be a DynamoDB table (dynamodb.Table, dynamodb.TableV2 or an imported dynamodb.ITable), got the string "appointments"'],
+    ['maximumBatchingWindow', 5, 'maximumBatchingWindow must be a Duration such as Duration.seconds(30), got the number 5'],
+    ['maximumRecordAge', -1, 'maximumRecordAge must be a Duration such as Duration.seconds(30), got the number -1; leave it unset to keep records until they leave the stream'],
+    ['enrichmentFunction', 'arn:aws:lambda:eu-west-1:111111111111:function:enrich',
+      'enrichmentFunction must be a Lambda function (lambda.IFunction), got the string "arn:aws:lambda:eu-west-1:111111111111:function:enrich"; import a function by its ARN with lambda.Function.fromFunctionArn'],
+    ['filter', {}, 'filter must be a pipes.IFilter (an object with a \'filters\' array of patterns), such as DynamoDBStreamFilter.inserts(), got an object'],
+    ['alarmActions', 'x', 'alarmActions must be an array of cloudwatch.IAlarmAction, such as [new actions.SnsAction(topic)], got the string "x"'],
+    ['encryptionKey', 'alias/x', 'encryptionKey must be a KMS key (kms.IKey), got the string "alias/x"; import an existing key with kms.Key.fromKeyArn or an alias with kms.Alias.fromAliasName'],
+    ['queue', 'https://sqs.eu-west-1.amazonaws.com/111111111111/q', 'queue must be an SQS queue (sqs.IQueue), got the string "https://sqs.eu-west-1.amazonaws.com/111111111111/q"; import a queue by its ARN with sqs.Queue.fromQueueArn'],
+    ['sourceDeadLetterQueue', {}, 'sourceDeadLetterQueue must be an SQS queue (sqs.IQueue), got an object'],
+    ['logGroup', 'my-logs', 'logGroup must be a log group (logs.ILogGroup), got the string "my-logs"'],
+    ['targetInputTransformation', '{"a":1}', 'targetInputTransformation must be a pipes.IInputTransformation, such as pipes.InputTransformation.fromObject({ ... }), got the string "{\\"a\\":1}"'],
+    ['createAlarms', 'no', 'createAlarms must be a boolean, got the string "no"'],
+    ['logIncludeExecutionData', 'ALL', 'logIncludeExecutionData must be an array of pipes.IncludeExecutionData, such as [IncludeExecutionData.ALL], got the string "ALL"'],
+    ['logIncludeExecutionData', ['SOME'], 'logIncludeExecutionData must be one of ALL (pipes.IncludeExecutionData), got the string "SOME"'],
+    ['logRetention', 31, 'logRetention must be a logs.RetentionDays value, such as RetentionDays.ONE_MONTH, got the number 31'],
+    ['batchSize', '5', 'batchSize must be an integer from 1 to 10 (an SQS target takes at most 10 messages per batch), got the string "5"'],
+  ])('%s given as %j', (prop, value, message) => {
+    expect(() => buildUntyped({ [prop]: value })).toThrow(message);
+  });
+
+  test('enrichment: {} instead of an IEnrichment', () => {
+    expect(() => buildUntyped({ enrichmentFunction: undefined, enrichment: {} }))
+      .toThrow('enrichment must be a pipes.IEnrichment (with enrichmentArn, bind() and grantInvoke()), such as new LambdaEnrichment(fn), got an object');
+  });
+
+  test('a key imported by alias is a key', () => {
+    const f = fixture();
+    expect(() => build({ encryptionKey: kms.Alias.fromAliasName(f.stack, 'Alias', 'alias/x') }, f)).not.toThrow();
+  });
+});
+
+describe('values the Pipes API would reject are refused at synthesis', () => {
+  // Limits from the EventBridge Pipes API model (botocore data/pipes/2015-10-07/service-2.json).
+  test.each([
+    ['pipeName', '', 'pipeName must be 1 to 64 characters long, got 0'],
+    ['pipeName', 'p'.repeat(65), 'pipeName must be 1 to 64 characters long, got 65'],
+    ['pipeName', 'my pipe', 'pipeName may contain only letters, digits, \'.\', \'-\' and \'_\' (pattern [.\\-_A-Za-z0-9]+), got the string "my pipe"'],
+    ['pipeName', 'pipe/1', 'pipeName may contain only letters, digits, \'.\', \'-\' and \'_\' (pattern [.\\-_A-Za-z0-9]+), got the string "pipe/1"'],
+    ['description', 'd'.repeat(513), 'description must be at most 512 characters long, got 513'],
+    ['description', 'two\nlines', 'description must be a single line: the Pipes API pattern for it (.*) matches no line break'],
+    ['description', 'carriage\rreturn', 'description must be a single line: the Pipes API pattern for it (.*) matches no line break'],
+    ['messageGroupId', 'g'.repeat(101), 'messageGroupId must be at most 100 characters long, got 101'],
+    ['startingPosition', 'AT_TIMESTAMP', 'startingPosition must be one of TRIM_HORIZON, LATEST (DynamoDBStartingPosition), got the string "AT_TIMESTAMP"'],
+    ['logLevel', 'LOUD', 'logLevel must be one of OFF, ERROR, INFO, TRACE (pipes.LogLevel), got the string "LOUD"'],
+    ['desiredState', 'PAUSED', 'desiredState must be one of RUNNING, STOPPED (pipes.DesiredState), got the string "PAUSED"'],
+    ['onPartialBatchItemFailure', 'X', 'onPartialBatchItemFailure must be one of AUTOMATIC_BISECT (OnPartialBatchItemFailure), got the string "X"'],
+  ])('%s %j', (prop, value, message) => {
+    expect(() => build({ [prop]: value } as Partial<EnrichedStreamToQueueProps>)).toThrow(message);
+  });
+
+  test('messageDeduplicationId of 101 characters', () => {
+    const f = fixture();
+    const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
+    expect(() => build({ queue, messageGroupId: '$.id', messageDeduplicationId: 'd'.repeat(101) }, f))
+      .toThrow('messageDeduplicationId must be at most 100 characters long, got 101');
+  });
+
+  test('accepts every limit at its edge, counting characters rather than UTF-16 units', () => {
+    const f = fixture();
+    const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
+    const { template } = build({
+      pipeName: `${'a'.repeat(60)}.-_9`,
+      description: `${'é'.repeat(510)}😀😀`,
+      queue,
+      messageGroupId: 'g'.repeat(100),
+      messageDeduplicationId: 'd'.repeat(100),
+    }, f);
+    template.hasResourceProperties('AWS::Pipes::Pipe', { Name: `${'a'.repeat(60)}.-_9` });
+  });
+
+  test('an empty description and a one-character name are valid', () => {
+    expect(() => build({ pipeName: 'p', description: '' })).not.toThrow();
+  });
+
+  test('unresolved tokens pass through to CloudFormation', () => {
+    const f = fixture();
+    const name = new CfnParameter(f.stack, 'Name').valueAsString;
+    const group = new CfnParameter(f.stack, 'Group').valueAsString;
+    const { template } = build({ pipeName: name, description: name, messageGroupId: group }, f);
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      Name: { Ref: 'Name' },
+      Description: { Ref: 'Name' },
+      TargetParameters: { SqsQueueParameters: { MessageGroupId: { Ref: 'Group' } } },
+    });
+  });
+
+  test.each([
+    ['target', (n: number) => ({ targetInputTransformation: pipes.InputTransformation.fromText('x'.repeat(n)) }),
+      'targetInputTransformation renders an input template of 8193 characters; EventBridge Pipes accepts at most 8192'],
+    ['enrichment', (n: number) => ({ enrichmentFunction: undefined, enrichment: new LambdaEnrichment(fixtureFn, { inputTransformation: pipes.InputTransformation.fromText('x'.repeat(n)) }) }),
+      'the enrichment\'s input transformation renders an input template of 8193 characters; EventBridge Pipes accepts at most 8192'],
+  ] as Array<[string, (n: number) => Partial<EnrichedStreamToQueueProps>, string]>)('an input template on the %s: 8192 characters pass, 8193 are refused', (_where, props, message) => {
+    expect(() => build(props(8192))).not.toThrow();
+    expect(() => build(props(8193))).toThrow(message);
+  });
+});
+
+describe('options that would be silently useless are refused with the reason', () => {
+  test('a filter on OldImage over a NEW_IMAGE stream', () => {
+    const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ dynamodb: { OldImage: { status: { S: ['OPEN'] } } } })]);
+    expect(() => build({ filter })).toThrow('filter tests dynamodb.OldImage (filters[0]), but the table\'s stream view type is NEW_IMAGE: its records carry no OldImage, '
+      + 'so that part of the pattern never sees a value. Stream OLD_IMAGE or NEW_AND_OLD_IMAGES, or test another part of the record');
+  });
+
+  test('a filter on NewImage inside $or over a KEYS_ONLY stream', () => {
+    const f = fixture();
+    const table = new dynamodb.TableV2(f.stack, 'KeysOnly', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, dynamoStream: dynamodb.StreamViewType.KEYS_ONLY });
+    const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ $or: [{ eventName: ['INSERT'] }, { dynamodb: { NewImage: { id: { S: ['a'] } } } }] })]);
+    expect(() => build({ table, filter }, f)).toThrow('filter tests dynamodb.NewImage (filters[0]), but the table\'s stream view type is KEYS_ONLY');
+  });
+
+  test('a filter on both images over a NEW_AND_OLD_IMAGES stream is accepted', () => {
+    const f = fixture();
+    const table = new dynamodb.Table(f.stack, 'Both', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES });
+    const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ dynamodb: { OldImage: { s: { S: ['A'] } }, NewImage: { s: { S: ['B'] } } } })]);
+    expect(() => build({ table, filter }, f)).not.toThrow();
+  });
+
+  test('logRetention with LogLevel.OFF', () => {
+    expect(() => build({ logLevel: pipes.LogLevel.OFF, logRetention: logs.RetentionDays.ONE_DAY }))
+      .toThrow('logRetention is given but logLevel is OFF: no log group is created, so there is nothing to keep');
+  });
+
+  test('logIncludeExecutionData with LogLevel.OFF', () => {
+    expect(() => build({ logLevel: pipes.LogLevel.OFF, logIncludeExecutionData: [pipes.IncludeExecutionData.ALL] }))
+      .toThrow('logIncludeExecutionData is given but logLevel is OFF: the pipe writes no logs to include it in');
+  });
+
+  test('alarmActions with createAlarms false', () => {
+    const f = fixture();
+    expect(() => build({ createAlarms: false, alarmActions: [new actions.SnsAction(new sns.Topic(f.stack, 'T'))] }, f))
+      .toThrow('alarmActions is given but createAlarms is false: there would be no alarm to act on');
+  });
+
+  test.each([
+    ['the same object', (f: Fixture) => { const q = new sqs.Queue(f.stack, 'Q'); return [q, q]; }],
+    ['two imports of one ARN', (f: Fixture) => [
+      sqs.Queue.fromQueueArn(f.stack, 'A', 'arn:aws:sqs:eu-west-1:111111111111:q'),
+      sqs.Queue.fromQueueArn(f.stack, 'B', 'arn:aws:sqs:eu-west-1:111111111111:q'),
+    ]],
+  ] as Array<[string, (f: Fixture) => sqs.IQueue[]]>)('one queue as both queue and sourceDeadLetterQueue (%s)', (_how, queues) => {
+    const f = fixture();
+    const [queue, sourceDeadLetterQueue] = queues(f);
+    expect(() => build({ queue, sourceDeadLetterQueue }, f)).toThrow(
+      'queue and sourceDeadLetterQueue are the same queue: the descriptions of failed batches would arrive among the enriched records, '
+      + 'and the consumer would take them for records. Give the source dead-letter queue a queue of its own');
+  });
+
+  test('new Filter([]), which would drop the INSERT default', () => {
+    expect(() => build({ filter: new pipes.Filter([]) })).toThrow(
+      'filter has no patterns, so every record would pass (INSERT, MODIFY and REMOVE) instead of the INSERT-only default. '
+      + 'To pass every kind of record on purpose, use DynamoDBStreamFilter.eventNames(DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY, DynamoDBEventName.REMOVE)');
+  });
+
+  test('an imported stream in another Region than the stack', () => {
+    const f = fixture();
+    const table = dynamodb.Table.fromTableAttributes(f.stack, 'Elsewhere', {
+      tableName: 'elsewhere',
+      tableStreamArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/elsewhere/stream/2026-01-01T00:00:00.000',
+    });
+    expect(() => build({ table }, f)).toThrow('table\'s stream is in us-east-1, but the stack is in eu-west-1: a pipe reads a DynamoDB stream of its own Region. Deploy the pipe in us-east-1');
+  });
+
+  test('an imported stream is accepted in a region-agnostic stack', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const table = dynamodb.Table.fromTableAttributes(stack, 'Elsewhere', {
+      tableName: 'elsewhere',
+      tableStreamArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/elsewhere/stream/2026-01-01T00:00:00.000',
+    });
+    const fn = lambda.Function.fromFunctionArn(stack, 'Enrich', 'arn:aws:lambda:us-east-1:111111111111:function:enrich');
+    expect(() => new EnrichedStreamToQueue(stack, 'P', { table, enrichmentFunction: fn })).not.toThrow();
+  });
+});
+
+describe('FIFO target queues', () => {
+  test('refuses an empty messageGroupId', () => {
+    const f = fixture();
+    const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true, contentBasedDeduplication: true });
+    expect(() => build({ queue, messageGroupId: '' }, f))
+      .toThrow('messageGroupId must not be empty for a FIFO queue: SQS requires a message group of 1 to 128 characters on every message');
+  });
+
+  test('refuses a created FIFO queue with neither messageDeduplicationId nor content-based deduplication', () => {
+    const f = fixture();
+    const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
+    expect(() => build({ queue, messageGroupId: '$.id' }, f)).toThrow(
+      'the FIFO queue has no content-based deduplication and messageDeduplicationId is not set: SQS would refuse every message. '
+      + 'Set messageDeduplicationId (e.g. \'$.id\', a path into what the enrichment returns) or create the queue with contentBasedDeduplication: true');
+  });
+
+  test('accepts a FIFO queue with content-based deduplication and no messageDeduplicationId', () => {
+    const f = fixture();
+    const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true, contentBasedDeduplication: true });
+    const { template } = build({ queue, messageGroupId: '$.id' }, f);
+    template.hasResourceProperties('AWS::Pipes::Pipe', { TargetParameters: { SqsQueueParameters: { MessageGroupId: '$.id', MessageDeduplicationId: Match.absent() } } });
+  });
+
+  test('accepts an imported FIFO queue, whose deduplication setting cannot be known here', () => {
+    const f = fixture();
+    const queue = sqs.Queue.fromQueueAttributes(f.stack, 'Fifo', { queueArn: 'arn:aws:sqs:eu-west-1:111111111111:orders.fifo', fifo: true });
+    expect(() => build({ queue, messageGroupId: '$.id' }, f)).not.toThrow();
+  });
+});
+
+describe('stream permissions are the same for every kind of table', () => {
+  const streamStatements = (template: Template) => roleStatements(template)
+    .filter((s) => ([] as string[]).concat(s.Action).some((a) => a.startsWith('dynamodb:') || a.startsWith('kms:')));
+
+  const expected = (streamArn: unknown) => [
+    { Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Resource: streamArn },
+    { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
+  ];
+
+  test('a Table', () => {
+    const { template } = build();
+    expect(streamStatements(template)).toEqual(expected({ 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'StreamArn'] }));
+  });
+
+  test('a TableV2', () => {
+    const f = fixture();
+    const table = new dynamodb.TableV2(f.stack, 'V2', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, dynamoStream: dynamodb.StreamViewType.NEW_IMAGE });
+    const { template } = build({ table }, f);
+    expect(streamStatements(template)).toEqual(expected({ 'Fn::GetAtt': [expect.stringMatching(/^V2/), 'StreamArn'] }));
+  });
+
+  test.each([
+    ['a Table', (f: Fixture, key: kms.IKey) => new dynamodb.Table(f.stack, 'Encrypted', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+    })],
+    ['a TableV2', (f: Fixture, key: kms.IKey) => new dynamodb.TableV2(f.stack, 'Encrypted', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(key),
+    })],
+  ] as Array<[string, (f: Fixture, key: kms.IKey) => dynamodb.ITable]>)('%s encrypted with a customer-managed key: kms:Decrypt on that key', (_kind, makeTable) => {
+    const f = fixture();
+    const key = new kms.Key(f.stack, 'TableKey');
+    const { template } = build({ table: makeTable(f, key) }, f);
+    expect(streamStatements(template)).toEqual([
+      ...expected({ 'Fn::GetAtt': [expect.stringMatching(/^Encrypted/), 'StreamArn'] }),
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TableKey/), 'Arn'] } },
+    ]);
+  });
+
+  test('the cdk-nag suppression for Resource::* says why, and no other statement uses *', () => {
+    const { template } = build();
+    const wildcard = roleStatements(template).filter((s) => s.Resource === '*');
+    expect(wildcard).toEqual([expect.objectContaining({ Action: 'dynamodb:ListStreams' })]);
+    const suppressed = Object.values(template.toJSON().Resources as Record<string, any>)
+      .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    expect(suppressed.find((s: any) => s.id === 'AwsSolutions-IAM5').reason).toEqual(
+      'dynamodb:ListStreams has no resource-level permissions (Service Authorization Reference for DynamoDB), so it is granted on *; '
+      + 'DescribeStream, GetRecords and GetShardIterator are scoped to the table\'s stream ARN.');
+  });
+});
+
+test('the construct ids and logical ids of every resource it creates stay as published', () => {
+  // Renaming one replaces the resource: a queue would be replaced with its messages lost.
+  const { construct, stack } = build({ alarmActions: [] });
+  const created = construct.node.findAll()
+    .filter((c): c is CfnResource => c instanceof CfnResource)
+    .map((r) => `${r.cfnResourceType} ${r.node.path} ${stack.getLogicalId(r)}`)
+    .sort();
+  expect(created).toEqual([
+    'AWS::CloudWatch::Alarm Test/Pipeline/DeadLetterAlarm/Resource PipelineDeadLetterAlarm9ACBEFC1',
+    'AWS::CloudWatch::Alarm Test/Pipeline/ExecutionFailedAlarm/Resource PipelineExecutionFailedAlarm91A10B7C',
+    'AWS::CloudWatch::Alarm Test/Pipeline/SourceDeadLetterAlarm/Resource PipelineSourceDeadLetterAlarm62B028C9',
+    'AWS::IAM::Policy Test/Pipeline/Role/DefaultPolicy/Resource PipelineRoleDefaultPolicyC7A05455',
+    'AWS::IAM::Role Test/Pipeline/Role/Resource PipelineRoleD68726F7',
+    'AWS::Logs::LogGroup Test/Pipeline/LogGroup/Resource PipelineLogGroup9DA7DDE7',
+    'AWS::Pipes::Pipe Test/Pipeline/Resource/Resource Pipeline8E4BFAC9',
+    'AWS::SQS::Queue Test/Pipeline/DeadLetterQueue/Resource PipelineDeadLetterQueueF08023D6',
+    'AWS::SQS::Queue Test/Pipeline/Queue/Resource PipelineQueueC13966F5',
+    'AWS::SQS::Queue Test/Pipeline/SourceDeadLetterQueue/Resource PipelineSourceDeadLetterQueue47A13680',
+    'AWS::SQS::QueuePolicy Test/Pipeline/DeadLetterQueue/Policy/Resource PipelineDeadLetterQueuePolicy1883D615',
+    'AWS::SQS::QueuePolicy Test/Pipeline/Queue/Policy/Resource PipelineQueuePolicy6DE182D9',
+    'AWS::SQS::QueuePolicy Test/Pipeline/SourceDeadLetterQueue/Policy/Resource PipelineSourceDeadLetterQueuePolicy04EE0877',
+  ]);
 });

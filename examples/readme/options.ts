@@ -15,7 +15,7 @@ export function addTunedPipeline(stack: Stack, table: dynamodb.ITable, enrich: l
   const pager = new sns.Topic(stack, 'Pager', { masterKey: key });
   // CloudWatch publishes alarm notifications to the encrypted topic only if it may use the key.
   key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
-  const orders = new sqs.Queue(stack, 'Orders.fifo', { fifo: true, encryptionMasterKey: key, enforceSSL: true });
+  const orders = new sqs.Queue(stack, 'Orders.fifo', { fifo: true, contentBasedDeduplication: true, encryptionMasterKey: key, enforceSSL: true });
 
   new EnrichedStreamToQueue(stack, 'Orders', {
     table,
@@ -30,7 +30,7 @@ export function addTunedPipeline(stack: Stack, table: dynamodb.ITable, enrich: l
     maximumBatchingWindow: Duration.seconds(5),
     maximumRetryAttempts: 5,
     maximumRecordAge: Duration.hours(6),
-    // A FIFO target needs a message group.
+    // A FIFO target needs a message group, and a deduplication id or content-based deduplication.
     queue: orders,
     messageGroupId: '$.id',
     // Operations.

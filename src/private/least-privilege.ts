@@ -16,15 +16,47 @@ export function grantSend(queue: sqs.IQueue, grantee: iam.IGrantable): void {
 }
 
 /**
- * The sources-alpha DynamoDB source, with two corrections:
+ * The sources-alpha DynamoDB source, with three corrections:
  * - it accepts any `IQueue` as the dead-letter target (the alpha module silently drops a queue that
  *   is not an instance of `Queue`, such as an imported one);
- * - the pipe's role may only send to that queue (see `grantSend`).
+ * - the pipe's role may only send to that queue (see `grantSend`);
+ * - the stream read permissions are the same for every kind of table (see `grantRead`).
  */
 export class DynamoDBStreamSource extends sources.DynamoDBSource {
-  constructor(table: dynamodb.ITable, private readonly deadLetterQueue: sqs.IQueue, parameters: sources.DynamoDBSourceParameters) {
+  constructor(
+    private readonly streamTable: dynamodb.ITable,
+    private readonly deadLetterQueue: sqs.IQueue,
+    parameters: sources.DynamoDBSourceParameters,
+  ) {
     // An ITable is an ITableV2 without the optional tableId, which the source does not read.
-    super(table, { ...parameters, deadLetterTarget: deadLetterQueue });
+    super(streamTable, { ...parameters, deadLetterTarget: deadLetterQueue });
+  }
+
+  /**
+   * Lets the pipe's role read the stream, identically for a `Table`, a `TableV2` and an imported
+   * table (aws-cdk's `grantStreamRead` differs between them: a `TableV2` scopes `ListStreams` to the
+   * stream ARN, where it has no effect).
+   *
+   * - `DescribeStream`, `GetRecords` and `GetShardIterator` on the stream ARN: the reads of a
+   *   stream consumer, as AWS lists them for one
+   *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html).
+   * - `ListStreams` on `*`: the Service Authorization Reference lists no resource type for it, so
+   *   it cannot be scoped (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
+   * - `kms:Decrypt` on the table's customer-managed key, when the table has one: DynamoDB encrypts
+   *   the stream with the table's key (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
+   *   No AWS page consulted says whether reading the stream checks the reader's permission on that
+   *   key, so the role gets it, as aws-cdk's `Table.grantStreamRead` grants it, rather than risk a
+   *   pipe that cannot read. An imported table exposes no key: grant it yourself if it has one.
+   */
+  public grantRead(grantee: iam.IRole): void {
+    const streamArn = this.streamTable.tableStreamArn!;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      resourceArns: [streamArn],
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:ListStreams'], resourceArns: ['*'] });
+    this.streamTable.encryptionKey?.grant(grantee, 'kms:Decrypt');
   }
 
   public bind(pipe: pipes.IPipe): pipes.SourceConfig {
