@@ -4,7 +4,9 @@ import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../examples/dentist/src/handlers/get-contact-details';
-import { DynamoDBStreamRecord } from 'cdk-enriched-stream-to-queue';
+import { testing } from 'cdk-enriched-stream-to-queue';
+
+const { DynamoDBStreamRecord } = testing;
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const CONTACTS_TABLE = 'contacts-table';
