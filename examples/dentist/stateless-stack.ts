@@ -1,13 +1,19 @@
 import * as path from 'path';
-import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { appointmentRequestSchema } from './api-model';
+import { isValidEmail } from './src/appointment';
 import { EnrichedStreamToQueue } from 'cdk-enriched-stream-to-queue';
 
 /**
@@ -18,7 +24,35 @@ export interface DentistStatelessStackProps extends StackProps {
   readonly appointments: dynamodb.ITable;
   /** The contacts table, read by the enrichment. */
   readonly contacts: dynamodb.ITable;
+  /**
+   * An email address that receives the alarms (`-c alarmEmail=ops@example.com`). SNS sends it a
+   * confirmation message first; alarms reach it once the subscription is confirmed.
+   *
+   * @default - no subscription: subscribe to the `AlarmTopicArn` output yourself
+   */
+  readonly alarmEmail?: string;
 }
+
+/**
+ * How the pipe retries a batch that the enrichment failed, chosen so that a one-minute throttle of
+ * the contacts table delays reminders instead of dead-lettering whole batches:
+ *
+ * - Pipes retries a failing enrichment with no documented interval: "the pipe polling throughput will
+ *   gradually back off" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html).
+ *   The service defaults (-1: retry until the record expires after 24 hours) would let one poison
+ *   record block its shard for a day
+ *   (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html),
+ *   and the construct's default of 3 retries would dead-letter a batch within seconds of a throttle.
+ * - A throttled enrichment fails no faster than once a second: its DynamoDB client makes 3 attempts
+ *   with backoff before it throws (src/dynamodb.ts). Even if the pipe retried at once every time, a
+ *   one-minute throttle costs at most about 60 attempts; 180 leaves three times that margin.
+ * - Retries the service makes for its own internal errors do not count against that number (same
+ *   troubleshooting page), so the record age is what bounds the time: a record not delivered within
+ *   an hour goes to the source dead-letter queue and raises the alarm, while the stream still holds
+ *   it for the rest of its 24 hours, so it can be replayed. A reminder an hour late is still useful.
+ */
+export const REMINDER_MAXIMUM_RETRY_ATTEMPTS = 180;
+export const REMINDER_MAXIMUM_RECORD_AGE = Duration.hours(1);
 
 const HANDLERS = path.join(__dirname, 'src', 'handlers');
 
@@ -31,9 +65,15 @@ export class DentistStatelessStack extends Stack {
   public readonly createAppointment: nodejs.NodejsFunction;
   public readonly getContactDetails: nodejs.NodejsFunction;
   public readonly reminders: EnrichedStreamToQueue;
+  /** Every alarm of the pipe notifies this topic. */
+  public readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: DentistStatelessStackProps) {
     super(scope, id, props);
+    if (props.alarmEmail !== undefined && (typeof props.alarmEmail !== 'string' || !isValidEmail(props.alarmEmail))) {
+      throw new Error(`alarmEmail (-c alarmEmail=...) must be an email address such as ops@example.com (got ${JSON.stringify(props.alarmEmail)})`);
+    }
+    this.alarmTopic = this.alarmTopicFor(props.alarmEmail);
 
     this.createAppointment = this.handler('CreateAppointment', 'create-appointment.ts', {
       TABLE_NAME: props.appointments.tableName,
@@ -50,6 +90,9 @@ export class DentistStatelessStack extends Stack {
     this.reminders = new EnrichedStreamToQueue(this, 'Reminders', {
       table: props.appointments,
       enrichmentFunction: this.getContactDetails,
+      maximumRetryAttempts: REMINDER_MAXIMUM_RETRY_ATTEMPTS,
+      maximumRecordAge: REMINDER_MAXIMUM_RECORD_AGE,
+      alarmActions: [new cloudwatchActions.SnsAction(this.alarmTopic)],
     });
 
     this.api = this.bookingApi();
@@ -57,12 +100,49 @@ export class DentistStatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the booking API' });
     new CfnOutput(this, 'RemindersQueueUrl', { value: this.reminders.queue.queueUrl, description: 'Queue of enriched appointments' });
     new CfnOutput(this, 'ContactsTableName', { value: props.contacts.tableName, description: 'Table to add contacts to' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Topic that receives the pipe\'s alarms' });
 
     NagSuppressions.addResourceSuppressions([this.createAppointment, this.getContactDetails], [{
       id: 'AwsSolutions-IAM4',
       reason: 'AWSLambdaBasicExecutionRole grants only log-stream creation and log writes, which every function needs.',
       appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
     }], true);
+  }
+
+  /**
+   * An SNS topic for the alarms, encrypted with a customer managed key: CloudWatch alarms cannot
+   * publish to a topic encrypted with the AWS managed key `alias/aws/sns`, whose policy cannot grant
+   * CloudWatch kms:Decrypt and kms:GenerateDataKey
+   * (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns). The topic policy, which
+   * replaces the default one once the TLS-only statement is added, lets CloudWatch alarms of this
+   * account and region publish (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+   */
+  private alarmTopicFor(email: string | undefined): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the dentist reminders alarm topic',
+      enableKeyRotation: true,
+    });
+    const cloudwatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToUseTheKey',
+      principals: [cloudwatch],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }));
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Dentist reminders alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [cloudwatch],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: { ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+    }));
+    if (email !== undefined) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
   }
 
   private handler(id: string, file: string, environment: Record<string, string>): nodejs.NodejsFunction {

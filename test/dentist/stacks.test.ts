@@ -1,15 +1,17 @@
 import { App, Aspects, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DentistStatefulStack } from '../../examples/dentist/stateful-stack';
-import { DentistStatelessStack } from '../../examples/dentist/stateless-stack';
+import { DentistStatefulStack, removalPolicyFromContext } from '../../examples/dentist/stateful-stack';
+import { DentistStatelessStack, type DentistStatelessStackProps } from '../../examples/dentist/stateless-stack';
 
 const env = { account: '111111111111', region: 'eu-west-1' };
 
-function synth(removalPolicy?: RemovalPolicy) {
+function synth(removalPolicy?: RemovalPolicy, statelessProps: Partial<DentistStatelessStackProps> = {}) {
   const app = new App();
   const stateful = new DentistStatefulStack(app, 'Stateful', { env, removalPolicy });
-  const stateless = new DentistStatelessStack(app, 'Stateless', { env, appointments: stateful.appointments, contacts: stateful.contacts });
+  const stateless = new DentistStatelessStack(app, 'Stateless', {
+    env, appointments: stateful.appointments, contacts: stateful.contacts, ...statelessProps,
+  });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   return { stateful, stateless, statefulTemplate: Template.fromStack(stateful), statelessTemplate: Template.fromStack(stateless) };
 }
@@ -49,6 +51,24 @@ describe('stateful stack', () => {
       StreamSpecification: Match.absent(),
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
     });
+  });
+
+  test.each([
+    [undefined, RemovalPolicy.RETAIN],
+    ['retain', RemovalPolicy.RETAIN],
+    ['destroy', RemovalPolicy.DESTROY],
+  ])('-c removalPolicy=%s gives %s', (value, policy) => {
+    expect(removalPolicyFromContext(value)).toBe(policy);
+  });
+
+  test.each([
+    ['bogus', '"bogus"'],
+    ['DESTROY', '"DESTROY"'],
+    ['', '""'],
+    [true, 'true'],
+    ['toString', '"toString"'],
+  ])('-c removalPolicy=%p is refused with the allowed values', (value, shown) => {
+    expect(() => removalPolicyFromContext(value)).toThrow(`Context removalPolicy must be one of: retain, destroy (got ${shown})`);
   });
 
   test('a user can make the tables deletable for an experiment', () => {
@@ -122,6 +142,69 @@ describe('stateless stack', () => {
       Action: 'dynamodb:BatchGetItem',
       Resource: { 'Fn::ImportValue': expect.stringMatching(/Contacts.*Arn/) },
     })]);
+  });
+});
+
+describe('alarms notify someone', () => {
+  test('an SNS topic encrypted with a rotated customer managed key that CloudWatch alarms may use, TLS only', () => {
+    const { statelessTemplate } = synthesized;
+    const topics = statelessTemplate.findResources('AWS::SNS::Topic');
+    expect(Object.keys(topics)).toHaveLength(1);
+    const [topicId, topic] = Object.entries(topics)[0] as [string, any];
+    const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    const key = statelessTemplate.findResources('AWS::KMS::Key')[keyId] as any;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
+      Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    }));
+    const policy = Object.values(statelessTemplate.findResources('AWS::SNS::TopicPolicy'))[0] as any;
+    expect(policy.Properties.Topics).toEqual([{ Ref: topicId }]);
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', expect.arrayContaining([':cloudwatch:eu-west-1:111111111111:alarm:*'])] } } },
+      }),
+    ]));
+  });
+
+  test('every alarm of the pipe notifies the topic', () => {
+    const { statelessTemplate } = synthesized;
+    const topicId = Object.keys(statelessTemplate.findResources('AWS::SNS::Topic'))[0];
+    const alarms = Object.values(statelessTemplate.findResources('AWS::CloudWatch::Alarm')) as any[];
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  test('without alarmEmail nobody is subscribed; the topic ARN is an output to subscribe to', () => {
+    const { statelessTemplate } = synthesized;
+    statelessTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
+    statelessTemplate.hasOutput('AlarmTopicArn', { Value: { Ref: Match.stringLikeRegexp('AlarmTopic') } });
+  });
+
+  test('-c alarmEmail subscribes that address by email', () => {
+    const { statelessTemplate } = synth(undefined, { alarmEmail: 'ops@example.com' });
+    statelessTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  test.each([
+    ['not-an-email', '"not-an-email"'],
+    ['', '""'],
+    [42, '42'],
+  ])('alarmEmail %p is refused naming the option', (value, shown) => {
+    expect(() => synth(undefined, { alarmEmail: value as string })).toThrow(
+      `alarmEmail (-c alarmEmail=...) must be an email address such as ops@example.com (got ${shown})`,
+    );
+  });
+
+  test('a one-minute throttle of the contacts table cannot dead-letter a batch: 180 retries, records kept for up to an hour', () => {
+    const pipe = Object.values(synthesized.statelessTemplate.findResources('AWS::Pipes::Pipe'))[0] as any;
+    expect(pipe.Properties.SourceParameters.DynamoDBStreamParameters).toEqual(expect.objectContaining({
+      MaximumRetryAttempts: 180,
+      MaximumRecordAgeInSeconds: 3600,
+    }));
   });
 });
 
