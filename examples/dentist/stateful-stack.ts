@@ -15,6 +15,26 @@ export interface DentistStatefulStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** The values `-c removalPolicy=` accepts. */
+export const REMOVAL_POLICY_CHOICES: Readonly<Record<string, RemovalPolicy>> = {
+  retain: RemovalPolicy.RETAIN,
+  destroy: RemovalPolicy.DESTROY,
+};
+
+/**
+ * The tables' removal policy from the `removalPolicy` context value: `retain` (also when absent) or
+ * `destroy`. Anything else is refused, so that a typo cannot leave the tables retained (or not)
+ * without the user noticing.
+ */
+export function removalPolicyFromContext(value: unknown): RemovalPolicy {
+  if (value === undefined) return RemovalPolicy.RETAIN;
+  const policy = typeof value === 'string' && Object.prototype.hasOwnProperty.call(REMOVAL_POLICY_CHOICES, value) ? REMOVAL_POLICY_CHOICES[value] : undefined;
+  if (policy === undefined) {
+    throw new Error(`Context removalPolicy must be one of: ${Object.keys(REMOVAL_POLICY_CHOICES).join(', ')} (got ${JSON.stringify(value)})`);
+  }
+  return policy;
+}
+
 /**
  * The data that must outlive every deployment: appointments and contacts.
  */
