@@ -9,9 +9,11 @@ import {
   type Contact,
   ContactsValidationError,
   main,
+  MISSING_REGION_MESSAGE,
   parseArgs,
   parseContacts,
 } from '../../examples/dentist/scripts/add-contacts';
+import { validateAppointmentRequest } from '../../examples/dentist/src/appointment';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -62,6 +64,28 @@ describe('parseContacts', () => {
       { email: 'ann@example.com', preferredMethod: 'email' },
       { email: 'bob@example.com', preferredMethod: 'sms' },
     ]);
+  });
+
+  test.each([
+    ['full-width letters', '\uff2a\uff41\uff4e\uff45\uff20\uff25\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d'],
+    ['upper case and spaces', '  JANE@Example.COM '],
+  ])('normalises an email with %s exactly as the booking API does, so the keys match', (_what, email) => {
+    const [contact] = parseContacts([{ email, preferredMethod: 'sms' }]);
+    const booked = validateAppointmentRequest({
+      appointment: { patient: { firstName: 'J', lastName: 'D', email }, dentist: { name: 'Dr M' }, date: '2026-03-10', time: '09:30' },
+    });
+
+    expect(contact.email).toBe('jane@example.com');
+    expect(booked.ok && booked.appointment.patient.email).toBe(contact.email);
+  });
+
+  test.each([
+    ['a zero-width space', 'jane\u200b@example.com'],
+    ['a soft hyphen', 'ja\u00adne@example.com'],
+    ['an empty domain label', 'jane@example..com'],
+    ['a NUL', 'jane\u0000@example.com'],
+  ])('refuses an email with %s, as the booking API does', (_what, email) => {
+    expect(problemsOf([{ email, preferredMethod: 'sms' }])).toEqual(['contacts[0].email must be a valid email address']);
   });
 
   test('accepts the sample file shipped with the example', () => {
@@ -168,6 +192,67 @@ describe('the command line', () => {
     expect(code).toBe(1);
     expect(console.error).toHaveBeenCalledWith(expect.stringContaining('contacts[0].preferredMethod must be one of: email, sms'));
     expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  test('--help names every option, the region included', async () => {
+    const code = await main(['--help'], {});
+
+    expect(code).toBe(0);
+    const usage = String((console.log as jest.Mock).mock.calls[0][0]);
+    expect(usage).toContain('--region <region>');
+    expect(usage).toContain("--region  the table's AWS region (or set AWS_REGION, or a region in your AWS profile)");
+  });
+
+  describe('the region', () => {
+    const REGION_ENV = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'];
+    const saved = Object.fromEntries(REGION_ENV.map((name) => [name, process.env[name]]));
+
+    beforeEach(() => {
+      for (const name of REGION_ENV) delete process.env[name];
+      // No region in any AWS profile either.
+      process.env.AWS_CONFIG_FILE = join(workDir, 'no-config');
+      process.env.AWS_SHARED_CREDENTIALS_FILE = join(workDir, 'no-credentials');
+    });
+
+    afterEach(() => {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+
+    test('missing everywhere: exits 1 saying what to set, and writes nothing', async () => {
+      const code = await main(['--table', TABLE, '--file', SAMPLE_FILE], {});
+
+      expect(code).toBe(1);
+      expect(console.error).toHaveBeenCalledWith(MISSING_REGION_MESSAGE);
+      expect(MISSING_REGION_MESSAGE).toBe(
+        'No AWS region: set AWS_REGION (or a region in your AWS profile), or pass --region <region>, e.g. --region eu-west-1',
+      );
+      expect(ddbMock.calls()).toHaveLength(0);
+    });
+
+    test.each([
+      ['--region', ['--region', 'eu-west-1']],
+      ['--region=', ['--region=eu-west-1']],
+    ])('given with %s: the contacts are written', async (_how, regionArgs) => {
+      ddbMock.on(BatchWriteCommand).resolves({});
+
+      const code = await main(['--table', TABLE, '--file', SAMPLE_FILE, ...regionArgs], {});
+
+      expect(code).toBe(0);
+      expect(writtenIds()).toHaveLength(1);
+    });
+
+    test('given by AWS_REGION: the contacts are written', async () => {
+      process.env.AWS_REGION = 'eu-west-1';
+      ddbMock.on(BatchWriteCommand).resolves({});
+
+      const code = await main(['--table', TABLE, '--file', SAMPLE_FILE], {});
+
+      expect(code).toBe(0);
+      expect(writtenIds()).toHaveLength(1);
+    });
   });
 
   test('exits 1 with the usage when no table is named', async () => {

@@ -4,9 +4,11 @@
  *   npx ts-node examples/dentist/scripts/add-contacts.ts --table <name> --file examples/dentist/contacts.sample.json
  *
  * The file is a JSON array of `{"email": "...", "preferredMethod": "email" | "sms"}`. Every entry is
- * validated before anything is written; emails are trimmed and lower-cased (they are the table key,
- * `id`). The table name comes from `--table` or, failing that, `CONTACTS_TABLE_NAME`. Region and
- * credentials come from the usual AWS environment (AWS_REGION, AWS_PROFILE, ...).
+ * validated before anything is written; emails are normalised exactly as the booking API does it
+ * (Unicode NFKC, trimmed, lower case: they are the table key, `id`). The table name comes from
+ * `--table` or, failing that, `CONTACTS_TABLE_NAME`. The region comes from `--region`, or else from
+ * the AWS environment (`AWS_REGION`, or the region of the AWS profile); credentials from the usual
+ * AWS environment (AWS_PROFILE, ...).
  */
 import { readFileSync } from 'node:fs';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -100,24 +102,49 @@ export async function addContacts(
   return contacts.length;
 }
 
-const USAGE = 'Usage: add-contacts --table <name> --file <contacts.json>   (or set CONTACTS_TABLE_NAME instead of --table)';
+export const USAGE = [
+  'Usage: add-contacts --table <name> --file <contacts.json> [--region <region>]',
+  '  --table   the contacts table (or set CONTACTS_TABLE_NAME)',
+  '  --file    a JSON array of {"email": "...", "preferredMethod": "email" | "sms"}',
+  '  --region  the table\'s AWS region (or set AWS_REGION, or a region in your AWS profile)',
+].join('\n');
 
-/** Parses `--table <name>`, `--table=<name>`, `--file ...`, `--help`. */
-export function parseArgs(argv: readonly string[]): { table?: string; file?: string; help: boolean } {
-  const result: { table?: string; file?: string; help: boolean } = { help: false };
+export const MISSING_REGION_MESSAGE =
+  'No AWS region: set AWS_REGION (or a region in your AWS profile), or pass --region <region>, e.g. --region eu-west-1';
+
+interface Args { table?: string; file?: string; region?: string; help: boolean }
+
+/** Parses `--table <name>`, `--table=<name>`, `--file ...`, `--region ...`, `--help`. */
+export function parseArgs(argv: readonly string[]): Args {
+  const result: Args = { help: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     if (flag === '--help' || flag === '-h') {
       result.help = true;
-    } else if (flag === '--table' || flag === '--file') {
+    } else if (flag === '--table' || flag === '--file' || flag === '--region') {
       const value = inline ?? argv[++i];
       if (!value) throw new Error(`${flag} needs a value`);
-      result[flag === '--table' ? 'table' : 'file'] = value;
+      result[flag.slice(2) as 'table' | 'file' | 'region'] = value;
     } else {
       throw new Error(`Unknown argument: ${argv[i]}`);
     }
   }
   return result;
+}
+
+/**
+ * A client for the given region, or the environment's. The SDK's own message for a missing region
+ * ("Region is missing") does not say what to set, so the region is resolved here first.
+ */
+export async function clientWithRegion(region?: string): Promise<DynamoDBDocumentClient> {
+  const client = createDocumentClient({ region });
+  try {
+    await client.config.region();
+  } catch {
+    client.destroy();
+    throw new Error(MISSING_REGION_MESSAGE);
+  }
+  return client;
 }
 
 /** The command line: returns the process exit code. */
@@ -140,7 +167,8 @@ export async function main(
     } catch (error) {
       throw new Error(`Cannot read ${args.file} as JSON: ${(error as Error).message}`);
     }
-    const written = await addContacts(client ?? createDocumentClient(), table, parseContacts(json));
+    const contacts = parseContacts(json);
+    const written = await addContacts(client ?? await clientWithRegion(args.region), table, contacts);
     console.log(`Wrote ${written} contact(s) to ${table}`);
     return 0;
   } catch (error) {
