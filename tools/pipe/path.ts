@@ -31,7 +31,7 @@ import { PipeDefinition } from './definition';
 import { InputTemplate, parseJsonPath, PipeVariables, select } from './input-template';
 import { StepReporter } from './log';
 import { PipeRecord } from './record';
-import { EventPattern } from '../../src/event-pattern';
+import { EventPattern } from '../../src/testing/event-pattern';
 
 /** Most entries one `SendMessageBatch` accepts, and so the most items an SQS target takes per execution. */
 export const SQS_TARGET_BATCH_LIMIT = 10;

@@ -15,7 +15,7 @@
 import { PipeDefinition, PipeLoggingDefinition } from './definition';
 import { InputTemplate, parseJsonPath } from './input-template';
 import { SQS_TARGET_BATCH_LIMIT } from './path';
-import { EventPattern } from '../../src/event-pattern';
+import { EventPattern } from '../../src/testing/event-pattern';
 
 /** A template resource. */
 export interface TemplateResource {
