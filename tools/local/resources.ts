@@ -29,6 +29,8 @@ import { type AssemblyStack, type LocalAssembly, NotYetCreatedError, type Templa
 export interface LocalTable {
   readonly stackName: string;
   readonly logicalId: string;
+  /** The construct path (`aws:cdk:path` metadata), when the template has it. */
+  readonly path?: string;
   readonly tableName: string;
   readonly tableArn: string;
   /** The stream's ARN, when the table has a stream. */
@@ -41,6 +43,8 @@ export interface LocalTable {
 export interface LocalQueue {
   readonly stackName: string;
   readonly logicalId: string;
+  /** The construct path (`aws:cdk:path` metadata), when the template has it. */
+  readonly path?: string;
   readonly queueName: string;
   readonly queueUrl: string;
   readonly queueArn: string;
@@ -145,6 +149,11 @@ export async function createResources(local: LocalAssembly, clients: ResourceCli
   return { tables, queues, skipped };
 }
 
+function cdkPath(resource: TemplateResource): string | undefined {
+  const value = resource.Metadata?.['aws:cdk:path'];
+  return typeof value === 'string' ? value : undefined;
+}
+
 function properties(local: LocalAssembly, stack: AssemblyStack, logicalId: string, resource: TemplateResource): Record<string, unknown> {
   return (local.resolve(stack, resource.Properties ?? {}, logicalId) ?? {}) as Record<string, unknown>;
 }
@@ -227,7 +236,7 @@ async function createTable(
     ref: tableName,
     attributes: { Arn: tableArn, ...streamArn ? { StreamArn: streamArn } : {}, ...global ? { TableId: tableName } : {} },
   });
-  return { stackName: stack.stackName, logicalId, tableName, tableArn, streamArn, definition };
+  return { stackName: stack.stackName, logicalId, path: cdkPath(resource), tableName, tableArn, streamArn, definition };
 }
 
 /** CloudFormation queue properties that are SQS queue attributes of the same name. */
@@ -269,5 +278,5 @@ async function createQueue(
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn' as QueueAttributeName] }));
   const queueArn = Attributes?.QueueArn ?? `arn:aws:sqs:${stack.region}:${stack.account}:${queueName}`;
   local.register(stack, logicalId, { ref: queueUrl, attributes: { Arn: queueArn, QueueName: queueName, QueueUrl: queueUrl } });
-  return { stackName: stack.stackName, logicalId, queueName, queueUrl, queueArn, attributes };
+  return { stackName: stack.stackName, logicalId, path: cdkPath(resource), queueName, queueUrl, queueArn, attributes };
 }
