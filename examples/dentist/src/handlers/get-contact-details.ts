@@ -1,6 +1,7 @@
 /**
  * The EventBridge Pipes enrichment: receives the pipe's batch of DynamoDB stream records (always a
- * JSON array) and returns one `{id, appointment, preferredMethod}` per record, same order and length.
+ * JSON array) and returns one `{id, appointment, preferredMethod}` per record, same order and length,
+ * the appointment reduced to what a reminder needs (no date of birth, reason or notes).
  * See enrichAppointmentRecords for records without a NewImage and for failures (which throw, so the
  * pipe retries and finally dead-letters the batch; errors are never returned as data).
  */
