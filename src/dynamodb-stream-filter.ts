@@ -1,6 +1,6 @@
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
-import { EventPattern } from './event-pattern';
-import { DynamoDBStreamRecord } from './stream-record';
+import { EventPattern } from './testing/event-pattern';
+import { DynamoDBStreamRecord } from './testing/stream-record';
 
 /**
  * The kind of change a DynamoDB stream record describes (its `eventName`).
@@ -47,6 +47,13 @@ export enum StreamAttributeType {
  * The attribute path is the attribute name; dots step into map attributes, so
  * `appointment.patient.email` with type `S` tests `appointment.M.patient.M.email.S`.
  * Attribute names that contain dots and list elements cannot be addressed.
+ *
+ * @example
+ * const conditions = [
+ *   AttributeCondition.stringPrefix('appointment.date', '2026-12'),
+ *   AttributeCondition.numberEquals('attempt', 1),
+ *   AttributeCondition.matching('email', StreamAttributeType.S, [{ suffix: '@example.com' }]),
+ * ];
  */
 export class AttributeCondition {
   /**
@@ -163,7 +170,7 @@ export class AttributeCondition {
    * `appointment.patient.email` equal to `x` gives
    * `{"appointment": {"M": {"patient": {"M": {"email": {"S": ["x"]}}}}}}`.
    */
-  public toPattern(): any {
+  public toPattern(): { [key: string]: any } {
     let fragment: any = { [this.attributeType]: [...this.matchValues] };
     for (let i = this.segments.length - 1; i >= 0; i--) {
       fragment = { [this.segments[i]]: i === this.segments.length - 1 ? fragment : { M: fragment } };
@@ -218,12 +225,23 @@ export interface DynamoDBStreamFilterOptions {
  * The patterns test `eventName`. The Pipes documentation lists `eventName` among the fields
  * the poller adds, which it says patterns cannot use; for DynamoDB sources it is part of the
  * stream record and such filters are in wide use, but confirm the behaviour on a deployed pipe.
+ *
+ * @example
+ * // New and changed items whose status is OPEN, as one filter pattern.
+ * const filter = DynamoDBStreamFilter.where({
+ *   eventNames: [DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY],
+ *   newImage: [AttributeCondition.stringEquals('status', 'OPEN')],
+ * });
+ * new EnrichedStreamToQueue(this, 'Open', { table, enrichmentFunction, filter });
  */
 export class DynamoDBStreamFilter {
   /**
    * Records of the given kinds, e.g. `eventNames(DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY)`.
    *
    * @param names one or more event names
+   *
+   * @example
+   * const everyChange = DynamoDBStreamFilter.eventNames(DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY, DynamoDBEventName.REMOVE);
    */
   public static eventNames(...names: DynamoDBEventName[]): pipes.IFilter {
     if (names.length === 0) {
@@ -243,6 +261,12 @@ export class DynamoDBStreamFilter {
    * Records of new items whose attributes meet all the conditions.
    *
    * @param conditions conditions on the new item (`dynamodb.NewImage`)
+   *
+   * @example
+   * const paid = DynamoDBStreamFilter.insertsWhere([
+   *   AttributeCondition.booleanEquals('paid', true),
+   *   AttributeCondition.exists('customer.email', StreamAttributeType.S),
+   * ]);
    */
   public static insertsWhere(conditions: AttributeCondition[]): pipes.IFilter {
     return DynamoDBStreamFilter.where({ eventNames: [DynamoDBEventName.INSERT], newImage: conditions });
@@ -265,7 +289,7 @@ export class DynamoDBStreamFilter {
    * @throws Error if there is no requirement, two conditions test the same typed attribute, or the
    * pattern is not valid for EventBridge Pipes (e.g. longer than 4096 characters)
    */
-  public static pattern(options: DynamoDBStreamFilterOptions): any {
+  public static pattern(options: DynamoDBStreamFilterOptions): { [key: string]: any } {
     const pattern: any = {};
     if (options.eventNames && options.eventNames.length > 0) {
       pattern.eventName = [...new Set(options.eventNames)];

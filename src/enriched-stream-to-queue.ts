@@ -10,13 +10,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { DynamoDBStreamFilter } from './dynamodb-stream-filter';
-import { EventPattern } from './event-pattern';
 import { LambdaEnrichment } from './lambda-enrichment';
 import { DynamoDBStreamSource, SqsQueueTarget } from './private/least-privilege';
 import {
   describeValue, hasMethods, hasStrings, isObject, requireShape, validateDurationSeconds, validateEnum, validateIntegerRange,
   validateStringLength,
 } from './private/validation';
+import { EventPattern } from './testing/event-pattern';
 
 /**
  * Properties for an `EnrichedStreamToQueue`.
@@ -49,6 +49,15 @@ export interface EnrichedStreamToQueueProps {
    * Give exactly one of `enrichmentFunction` and `enrichment`.
    *
    * @default - none: `enrichmentFunction` must be given
+   *
+   * @example
+   * // Only what the function needs: the key of the new item.
+   * new EnrichedStreamToQueue(this, 'Reminders', {
+   *   table,
+   *   enrichment: new LambdaEnrichment(enrichFunction, {
+   *     inputTransformation: pipes.InputTransformation.fromObject({ id: '<$.dynamodb.Keys.id.S>' }),
+   *   }),
+   * });
    */
   readonly enrichment?: pipes.IEnrichment;
 
@@ -59,6 +68,16 @@ export interface EnrichedStreamToQueueProps {
    *
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html
    * @default - INSERT records only (`DynamoDBStreamFilter.inserts()`, an exact `eventName` match)
+   *
+   * @example
+   * // New bookings for December 2026 only.
+   * new EnrichedStreamToQueue(this, 'Reminders', {
+   *   table,
+   *   enrichmentFunction,
+   *   filter: DynamoDBStreamFilter.insertsWhere([
+   *     AttributeCondition.stringPrefix('appointment.date', '2026-12'),
+   *   ]),
+   * });
    */
   readonly filter?: pipes.IFilter;
 
@@ -101,6 +120,15 @@ export interface EnrichedStreamToQueueProps {
    *
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html
    * @default 3
+   *
+   * @example
+   * // Give up on a batch after 5 tries or 6 hours, whichever comes first.
+   * new EnrichedStreamToQueue(this, 'Reminders', {
+   *   table,
+   *   enrichmentFunction,
+   *   maximumRetryAttempts: 5,
+   *   maximumRecordAge: Duration.hours(6),
+   * });
    */
   readonly maximumRetryAttempts?: number;
 
@@ -141,6 +169,16 @@ export interface EnrichedStreamToQueueProps {
    * (`Queue.fromQueueAttributes({ queueArn, keyArn })`), so that the pipe's role may use the key.
    *
    * @default - a new encrypted, TLS-only queue with its own dead-letter queue (see `maxReceiveCount`)
+   *
+   * @example
+   * // A FIFO queue of your own: one message group per item, SQS deduplicates by content.
+   * const orders = new sqs.Queue(this, 'Orders', { fifo: true, contentBasedDeduplication: true, enforceSSL: true });
+   * new EnrichedStreamToQueue(this, 'Orders', {
+   *   table,
+   *   enrichmentFunction,
+   *   queue: orders,
+   *   messageGroupId: '$.id',
+   * });
    */
   readonly queue?: sqs.IQueue;
 
@@ -216,6 +254,14 @@ export interface EnrichedStreamToQueueProps {
    * How much the pipe logs. `LogLevel.OFF` creates no log group.
    *
    * @default LogLevel.ERROR
+   *
+   * @example
+   * new EnrichedStreamToQueue(this, 'Reminders', {
+   *   table,
+   *   enrichmentFunction,
+   *   logLevel: pipes.LogLevel.INFO,
+   *   logRetention: logs.RetentionDays.ONE_WEEK,
+   * });
    */
   readonly logLevel?: pipes.LogLevel;
 
@@ -242,6 +288,23 @@ export interface EnrichedStreamToQueueProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
+   * The role the pipe assumes. The construct adds to it what the pipe needs (stream read,
+   * enrichment invoke, sending to both queues, log writes), as statements of its default policy.
+   * Its trust policy is yours: it must let `pipes.amazonaws.com` assume it.
+   *
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html
+   * @default - a new role that only EventBridge Pipes of this account may assume
+   *
+   * @example
+   * const role = new iam.Role(this, 'PipeRole', {
+   *   assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com'),
+   *   permissionsBoundary: boundary,
+   * });
+   * new EnrichedStreamToQueue(this, 'Reminders', { table, enrichmentFunction, role });
+   */
+  readonly role?: iam.IRole;
+
+  /**
    * Whether to create the alarms: pipe execution failures, messages on the source dead-letter
    * queue, and messages on the created queue's dead-letter queue. Each fires on a single failure.
    *
@@ -253,6 +316,14 @@ export interface EnrichedStreamToQueueProps {
    * Actions for every alarm this construct creates, such as an `SnsAction`.
    *
    * @default - no actions: the alarms only change state
+   *
+   * @example
+   * const pager = new sns.Topic(this, 'Pager');
+   * new EnrichedStreamToQueue(this, 'Reminders', {
+   *   table,
+   *   enrichmentFunction,
+   *   alarmActions: [new actions.SnsAction(pager)],
+   * });
    */
   readonly alarmActions?: cloudwatch.IAlarmAction[];
 }
@@ -337,9 +408,11 @@ export class EnrichedStreamToQueue extends Construct {
   public readonly sourceDeadLetterQueue: sqs.IQueue;
 
   /**
-   * The dead-letter queue of the created target queue; undefined when a queue was passed in.
+   * The dead-letter queue of the target queue this construct created, where messages go that a
+   * consumer of the target queue failed to process `maxReceiveCount` times; undefined when a queue
+   * was passed in as `queue`. (Batches that the pipe failed to deliver go to `sourceDeadLetterQueue`.)
    */
-  public readonly deadLetterQueue?: sqs.IQueue;
+  public readonly targetDeadLetterQueue?: sqs.IQueue;
 
   /**
    * The log group the pipe writes to; undefined when logging is off.
@@ -375,7 +448,7 @@ export class EnrichedStreamToQueue extends Construct {
         ...queueDefaults,
         retentionPeriod: Duration.days(14),
       });
-      this.deadLetterQueue = deadLetterQueue;
+      this.targetDeadLetterQueue = deadLetterQueue;
       this.queue = new sqs.Queue(this, 'Queue', {
         ...queueDefaults,
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
@@ -384,7 +457,7 @@ export class EnrichedStreamToQueue extends Construct {
     validateTargetQueue(this.queue, props);
     validateStreamRegion(this, props.table);
 
-    const role = new iam.Role(this, 'Role', {
+    const role = props.role ?? new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
       }),
@@ -550,16 +623,21 @@ export class EnrichedStreamToQueue extends Construct {
   }
 
   /**
-   * Messages waiting on the created queue's dead-letter queue: messages a consumer failed to process.
-   * Throws when the queue was passed in (its dead-letter queue, if any, is yours to watch).
+   * Messages waiting on the dead-letter queue of the target queue this construct created: messages
+   * a consumer failed to process. Undefined when the queue was passed in as `queue`: its
+   * dead-letter queue, if any, is not known to this construct.
    *
    * @default - maximum over 5 minutes
+   *
+   * @example
+   * const reminders = new EnrichedStreamToQueue(this, 'Reminders', { table, enrichmentFunction });
+   * const deadLetters = reminders.metricTargetDeadLetterMessages();
+   * if (deadLetters) {
+   *   dashboard.addWidgets(new cloudwatch.GraphWidget({ left: [deadLetters] }));
+   * }
    */
-  public metricDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (!this.deadLetterQueue) {
-      throw new Error('metricDeadLetterMessages needs the dead-letter queue of a queue created by this construct; a queue passed in as \'queue\' has none here');
-    }
-    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  public metricTargetDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric | undefined {
+    return this.targetDeadLetterQueue?.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
   private createAlarms(actions: cloudwatch.IAlarmAction[]): void {
@@ -578,8 +656,9 @@ export class EnrichedStreamToQueue extends Construct {
       'The pipe failed to process a batch; it retries, then sends the batch description to the source dead-letter queue.');
     add('SourceDeadLetterAlarm', this.metricSourceDeadLetterMessages(),
       'A batch exhausted its retries: replay its records from the stream within 24 hours (README, runbook).');
-    if (this.deadLetterQueue) {
-      add('DeadLetterAlarm', this.metricDeadLetterMessages(),
+    const targetDeadLetters = this.metricTargetDeadLetterMessages();
+    if (targetDeadLetters) {
+      add('DeadLetterAlarm', targetDeadLetters,
         'A consumer of the queue failed to process a message repeatedly; it is on the dead-letter queue.');
     }
   }
@@ -616,6 +695,10 @@ function validateShapes(props: EnrichedStreamToQueueProps): void {
   if (p.encryptionKey !== undefined) {
     requireShape('encryptionKey', p.encryptionKey, hasStrings(p.encryptionKey, 'keyArn') && hasMethods(p.encryptionKey, 'grant'), 'a KMS key (kms.IKey)',
       typeof p.encryptionKey === 'string' ? '; import an existing key with kms.Key.fromKeyArn or an alias with kms.Alias.fromAliasName' : '');
+  }
+  if (p.role !== undefined) {
+    requireShape('role', p.role, hasStrings(p.role, 'roleArn') && hasMethods(p.role, 'addToPrincipalPolicy'), 'an IAM role (iam.IRole)',
+      typeof p.role === 'string' ? '; import a role by its ARN with iam.Role.fromRoleArn' : '');
   }
   if (p.logGroup !== undefined) {
     requireShape('logGroup', p.logGroup, hasStrings(p.logGroup, 'logGroupArn', 'logGroupName'), 'a log group (logs.ILogGroup)');
@@ -895,7 +978,10 @@ function tableHasStream(table: dynamodb.ITable): boolean {
  * policy), as the metadata cdk-nag reads, so that this library needs no dependency on cdk-nag.
  */
 function suppressNag(scope: IConstruct, id: string, reason: string, appliesTo?: string[]): void {
-  const resource = scope.node.tryFindChild('DefaultPolicy')?.node.defaultChild ?? scope.node.defaultChild;
+  // A Role keeps its grants in 'DefaultPolicy'; a role imported with Role.fromRoleArn in 'Policy'.
+  const isRole = 'roleArn' in scope;
+  const policy = isRole ? scope.node.tryFindChild('DefaultPolicy') ?? scope.node.tryFindChild('Policy') : undefined;
+  const resource = policy?.node.defaultChild ?? scope.node.defaultChild;
   if (!(resource instanceof CfnResource)) {
     return;
   }

@@ -26,7 +26,20 @@ export interface LambdaEnrichmentProps {
  * to this package's build), so that it can be swapped for it. Unlike that class it grants
  * `lambda:InvokeFunction` on the function's ARN only, not on all of its versions.
  *
+ * The handler takes the batch and returns an array of the same length and order (at most 10
+ * items for an SQS target); it throws to make the pipe retry the batch:
+ * `export const handler = async (records) => records.map((r) => ({ id: r.dynamodb.Keys.id.S }));`
+ *
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/pipes-enrichment.html
+ *
+ * @example
+ * new EnrichedStreamToQueue(this, 'Reminders', {
+ *   table,
+ *   enrichment: new LambdaEnrichment(enrichFunction, {
+ *     // The function receives only the key of each record.
+ *     inputTransformation: pipes.InputTransformation.fromObject({ id: '<$.dynamodb.Keys.id.S>' }),
+ *   }),
+ * });
  */
 export class LambdaEnrichment implements pipes.IEnrichment {
   /**

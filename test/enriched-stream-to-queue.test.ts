@@ -150,7 +150,7 @@ describe('default wiring', () => {
 
     expect(construct.pipe).toBeInstanceOf(pipes.Pipe);
     expect(stack.resolve(construct.queue.queueArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineQueue/), 'Arn'] });
-    expect(stack.resolve(construct.deadLetterQueue!.queueArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'Arn'] });
+    expect(stack.resolve(construct.targetDeadLetterQueue!.queueArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'Arn'] });
     expect(stack.resolve(construct.sourceDeadLetterQueue.queueArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineSourceDeadLetterQueue/), 'Arn'] });
     expect(stack.resolve(construct.pipeRole.roleArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineRole/), 'Arn'] });
     expect(construct.logGroup).toBeDefined();
@@ -432,7 +432,7 @@ describe('queues', () => {
 
     template.hasResourceProperties('AWS::Pipes::Pipe', { Target: 'arn:aws:sqs:eu-west-1:111111111111:existing' });
     template.resourceCountIs('AWS::SQS::Queue', 1); // the source dead-letter queue only
-    expect(construct.deadLetterQueue).toBeUndefined();
+    expect(construct.targetDeadLetterQueue).toBeUndefined();
     expect(roleStatements(template)).toEqual(expect.arrayContaining([
       expect.objectContaining({ Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:111111111111:existing' }),
     ]));
@@ -618,14 +618,22 @@ describe('operations', () => {
     const sourceDlq = construct.metricSourceDeadLetterMessages();
     expect([sourceDlq.metricName, sourceDlq.statistic]).toEqual(['ApproximateNumberOfMessagesVisible', 'Maximum']);
     expect(stack.resolve(sourceDlq.dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineSourceDeadLetterQueue/), 'QueueName'] } });
-    expect(stack.resolve(construct.metricDeadLetterMessages().dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'QueueName'] } });
+    expect(stack.resolve(construct.metricTargetDeadLetterMessages()!.dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'QueueName'] } });
   });
 
-  test('metricDeadLetterMessages throws for a queue passed in', () => {
+  test('metricTargetDeadLetterMessages is undefined, and does not throw, for a queue passed in', () => {
     const f = fixture();
     const queue = sqs.Queue.fromQueueArn(f.stack, 'Existing', 'arn:aws:sqs:eu-west-1:111111111111:existing');
     const { construct } = build({ queue }, f);
-    expect(() => construct.metricDeadLetterMessages()).toThrow('metricDeadLetterMessages needs the dead-letter queue of a queue created by this construct; a queue passed in as \'queue\' has none here');
+    expect(construct.metricTargetDeadLetterMessages()).toBeUndefined();
+    expect(construct.targetDeadLetterQueue).toBeUndefined();
+  });
+
+  test('metricTargetDeadLetterMessages watches the created target dead-letter queue, with options', () => {
+    const { construct, stack } = build();
+    const metric = construct.metricTargetDeadLetterMessages({ period: Duration.minutes(1) })!;
+    expect([metric.namespace, metric.metricName, metric.statistic, metric.period.toMinutes()]).toEqual(['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', 1]);
+    expect(stack.resolve(metric.dimensions)).toEqual({ QueueName: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeadLetterQueue/), 'QueueName'] } });
   });
 
   test('creates three alarms that fire on a single failure', () => {
@@ -981,4 +989,49 @@ test('the construct ids and logical ids of every resource it creates stay as pub
     'AWS::SQS::QueuePolicy Test/Pipeline/Queue/Policy/Resource PipelineQueuePolicy6DE182D9',
     'AWS::SQS::QueuePolicy Test/Pipeline/SourceDeadLetterQueue/Policy/Resource PipelineSourceDeadLetterQueuePolicy04EE0877',
   ]);
+});
+
+describe('a role passed in', () => {
+  test('becomes the pipe\'s role, and the construct creates none', () => {
+    const f = fixture();
+    const role = new iam.Role(f.stack, 'Mine', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') });
+    const { template, construct, stack } = build({ role }, f);
+
+    expect(construct.pipeRole).toBe(role);
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    template.hasResourceProperties('AWS::Pipes::Pipe', { RoleArn: { 'Fn::GetAtt': [stack.getLogicalId(role.node.defaultChild as CfnResource), 'Arn'] } });
+  });
+
+  test.each([
+    ['a Role of this app', (f: Fixture) => new iam.Role(f.stack, 'Mine', { assumedBy: new iam.ServicePrincipal('pipes.amazonaws.com') })],
+    ['an imported role', (f: Fixture) => iam.Role.fromRoleArn(f.stack, 'Mine', 'arn:aws:iam::111111111111:role/pipe-role')],
+  ] as Array<[string, (f: Fixture) => iam.IRole]>)('%s still gets every permission the pipe needs, and the pipe waits for them', (_kind, makeRole) => {
+    const f = fixture();
+    const { template } = build({ role: makeRole(f) }, f);
+
+    const statements = roleStatements(template);
+    expect(statements.flatMap((s) => ([] as string[]).concat(s.Action)).sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'lambda:InvokeFunction',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+      'sqs:SendMessage',
+    ]);
+    const policies = template.findResources('AWS::IAM::Policy');
+    expect(Object.keys(policies)).toHaveLength(1);
+    const pipe = Object.values(template.findResources('AWS::Pipes::Pipe'))[0] as any;
+    expect(pipe.DependsOn).toEqual(expect.arrayContaining(Object.keys(policies)));
+    const suppressed = (Object.values(policies)[0] as any).Metadata.cdk_nag.rules_to_suppress;
+    expect(suppressed.map((r: any) => r.id)).toEqual(['AwsSolutions-IAM5']);
+  });
+
+  test('refuses a role given as an ARN string', () => {
+    const f = fixture();
+    expect(() => new EnrichedStreamToQueue(f.stack, 'P', { table: f.table, enrichmentFunction: f.fn, role: 'arn:aws:iam::111111111111:role/r' } as unknown as EnrichedStreamToQueueProps))
+      .toThrow('role must be an IAM role (iam.IRole), got the string "arn:aws:iam::111111111111:role/r"; import a role by its ARN with iam.Role.fromRoleArn');
+  });
 });

@@ -6,8 +6,8 @@ import {
   DynamoDBStreamFilter,
   StreamAttributeType,
 } from '../src/dynamodb-stream-filter';
-import { EventPattern } from '../src/event-pattern';
-import { DynamoDBStreamRecord } from '../src/stream-record';
+import { EventPattern } from '../src/testing/event-pattern';
+import { DynamoDBStreamRecord } from '../src/testing/stream-record';
 
 /** A filter with one pattern per object. */
 function filterOf(...patterns: any[]): pipes.IFilter {

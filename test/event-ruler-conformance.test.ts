@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EventPattern } from '../src/event-pattern';
+import { EventPattern } from '../src/testing/event-pattern';
 
 /**
  * Runs every vector of test/fixtures/event-ruler/event-ruler-cases.json (derived from the aws/event-ruler

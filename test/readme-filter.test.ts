@@ -4,7 +4,10 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DentistStatefulStack } from '../examples/dentist/stateful-stack';
 import { DentistStatelessStack } from '../examples/dentist/stateless-stack';
-import { AttributeCondition, DynamoDBStreamFilter, DynamoDBStreamRecord, EventPattern } from 'cdk-enriched-stream-to-queue';
+import { AttributeCondition, DynamoDBStreamFilter, testing } from 'cdk-enriched-stream-to-queue';
+
+// The offline filter tools live in the package's `testing` submodule.
+const { DynamoDBStreamRecord, EventPattern } = testing;
 
 const booking = { id: 'a1', appointment: { patient: { email: 'ada@example.com' }, date: '2026-12-01', time: '09:30' } };
 

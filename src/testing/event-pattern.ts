@@ -64,6 +64,14 @@ type FlatEvent = Map<string, PathFields>;
  *
  * Events are matched as given. Pipes parses JSON payloads before filtering (an SQS `body` that holds
  * JSON, a decoded Kinesis `data`); pass such events with the payload already parsed.
+ *
+ * @example
+ * import { testing } from 'cdk-enriched-stream-to-queue';
+ *
+ * const record = testing.DynamoDBStreamRecord.insert({ id: 'a1', status: 'OPEN' });
+ * testing.EventPattern.matches({ eventName: ['INSERT'] }, record); // true
+ * testing.EventPattern.filterMatches(DynamoDBStreamFilter.inserts(), record); // true
+ * testing.EventPattern.validate({ dynamodb: { NewImage: { status: ['OPEN'] } } }); // one problem: no type key
  */
 export class EventPattern {
   /**
@@ -73,12 +81,12 @@ export class EventPattern {
    * `equals-ignore-case` or `wildcard`) are evaluated as event buses do; `validate` reports them.
    *
    * @param pattern the pattern, as an object or as its JSON string (like `IFilterPattern.pattern`)
-   * @param event the event as the filter sees it (for a DynamoDB source, the stream record), as an object or JSON string
+   * @param candidate the event as the filter sees it (for a DynamoDB source, the stream record), as an object or JSON string
    * @returns true if the event matches
    * @throws Error if the pattern is not a valid event pattern, or uses `cidr`, which this matcher does not evaluate
    */
-  public static matches(pattern: any, event: any): boolean {
-    return compileForMatching(pattern)(toEvent(event));
+  public static matches(pattern: any, candidate: any): boolean {
+    return compileForMatching(pattern)(toEvent(candidate));
   }
 
   /**
@@ -86,15 +94,15 @@ export class EventPattern {
    * (patterns are ORed). A filter without patterns lets every event through.
    *
    * @param filter the pipe filter, e.g. `new pipes.Filter([pipes.FilterPattern.fromObject({...})])`
-   * @param event the event as the filter sees it (for a DynamoDB source, the stream record)
+   * @param candidate the event as the filter sees it (for a DynamoDB source, the stream record)
    * @throws Error if any of the filter's patterns is not a valid event pattern
    */
-  public static filterMatches(filter: pipes.IFilter, event: any): boolean {
+  public static filterMatches(filter: pipes.IFilter, candidate: any): boolean {
     const matchers = filter.filters.map((f, i) => compileForMatching(f.pattern, `filters[${i}]: `));
     if (matchers.length === 0) {
       return true;
     }
-    const fields = toEvent(event);
+    const fields = toEvent(candidate);
     return matchers.some(matcher => matcher(fields));
   }
 

@@ -67,6 +67,17 @@ export interface StreamRecordOptions {
  * `undefined` are left out. From TypeScript and JavaScript only (other jsii languages cannot pass
  * these types), a `Set` of strings or numbers becomes `SS`/`NS` and a `Uint8Array` becomes `B` (base64).
  * `SizeBytes` is an approximation.
+ *
+ * @example
+ * import { testing } from 'cdk-enriched-stream-to-queue';
+ *
+ * const before = { id: 'a1', status: 'OPEN' };
+ * const records = [
+ *   testing.DynamoDBStreamRecord.insert(before),
+ *   testing.DynamoDBStreamRecord.modify(before, { ...before, status: 'DONE' }),
+ *   testing.DynamoDBStreamRecord.remove(before, { keyAttributes: ['id'] }),
+ * ];
+ * // Hand them to your enrichment handler as the pipe would: await handler(records)
  */
 export class DynamoDBStreamRecord {
   /**
@@ -75,7 +86,7 @@ export class DynamoDBStreamRecord {
    * @param newItem the item as written, e.g. `{ id: 'a1', email: 'x@example.com' }`
    * @param options record options
    */
-  public static insert(newItem: any, options: StreamRecordOptions = {}): any {
+  public static insert(newItem: any, options: StreamRecordOptions = {}): { [key: string]: any } {
     return streamRecord('INSERT', undefined, newItem, options);
   }
 
@@ -86,7 +97,7 @@ export class DynamoDBStreamRecord {
    * @param newItem the item after the update
    * @param options record options
    */
-  public static modify(oldItem: any, newItem: any, options: StreamRecordOptions = {}): any {
+  public static modify(oldItem: any, newItem: any, options: StreamRecordOptions = {}): { [key: string]: any } {
     return streamRecord('MODIFY', oldItem, newItem, options);
   }
 
@@ -96,7 +107,7 @@ export class DynamoDBStreamRecord {
    * @param oldItem the item before it was deleted
    * @param options record options
    */
-  public static remove(oldItem: any, options: StreamRecordOptions = {}): any {
+  public static remove(oldItem: any, options: StreamRecordOptions = {}): { [key: string]: any } {
     return streamRecord('REMOVE', oldItem, undefined, options);
   }
 
@@ -106,7 +117,7 @@ export class DynamoDBStreamRecord {
    *
    * @param item a plain object
    */
-  public static marshall(item: any): any {
+  public static marshall(item: any): { [key: string]: any } {
     if (!isPlainObject(item)) {
       throw new Error(`An item must be a plain object, got ${describe(item)}`);
     }
@@ -152,7 +163,7 @@ function streamRecord(eventName: string, oldItem: unknown, newItem: unknown, opt
   const keyAttributes = options.keyAttributes ?? ['id'];
   const newImage = newItem === undefined ? undefined : DynamoDBStreamRecord.marshall(newItem);
   const oldImage = oldItem === undefined ? undefined : DynamoDBStreamRecord.marshall(oldItem);
-  const keys = keysOf(newImage ?? oldImage, keyAttributes, newImage ? 'new item' : 'old item');
+  const keys = keysOf((newImage ?? oldImage)!, keyAttributes, newImage ? 'new item' : 'old item');
   if (newImage && oldImage && JSON.stringify(keysOf(oldImage, keyAttributes, 'old item')) !== JSON.stringify(keys)) {
     throw new Error(`The old and the new item must have the same key (${keyAttributes.join(', ')})`);
   }

@@ -1,0 +1,2 @@
+export * from './event-pattern';
+export * from './stream-record';
