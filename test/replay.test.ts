@@ -11,36 +11,43 @@ import {
   ResourceNotFoundException,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribePipeCommand, DescribePipeResponse, PipesClient } from '@aws-sdk/client-pipes';
 import {
   DeleteMessageCommand,
+  GetQueueUrlCommand,
   Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SendMessageBatchRequestEntry,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main, parseArgs, regionFromQueueUrl, USAGE } from '../tools/replay/cli';
+import { PipeDefinition } from '../tools/pipe/definition';
+import { describePipeResponse } from '../tools/pipe/describe-pipe';
+import { PipeStageError } from '../tools/pipe/path';
+import { PipeRecord } from '../tools/pipe/record';
+import { EXIT, main, parseArgs, USAGE } from '../tools/replay/cli';
 import {
-  ALL_EVENT_NAMES,
-  createFileDeliverer,
-  createQueueDeliverer,
   DeadLetterBatchInfo,
   DeadLetterMessageError,
-  Deliver,
-  IncompleteBatchError,
+  Delivery,
+  fileDelivery,
   parseDeadLetterMessage,
-  PipeStreamRecord,
-  readBatch,
+  pipeDelivery,
+  RangeRead,
+  rangeProblem,
+  readRange,
   RecordsExpiredError,
   replayDeadLetters,
-  toPipeRecord,
+  StreamGoneError,
 } from '../tools/replay/replay';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: dead-letter bodies as the pipe / Lambda send them, and GetRecords responses in the
 // service's wire JSON (epoch-second timestamps, base64 binary), converted here into what the SDK
 // client hands back (Date, Uint8Array) so the mocks return exactly what a real client would.
+// The mocks stand in for faults and stream states a real stream cannot be made to produce on demand
+// (expiry, a vanished shard, a closed shard); test/replay.local.test.ts runs against the real parts.
 // ---------------------------------------------------------------------------------------------
 
 const FIXTURES = join(__dirname, 'fixtures', 'replay');
@@ -50,7 +57,28 @@ const STREAM_ARN = 'arn:aws:dynamodb:eu-west-1:123456789012:table/Orders/stream/
 const SHARD_ID = 'shardId-00000001741594502117-6f3c9a2e';
 const START_ITERATOR = `${STREAM_ARN}|1|AAAAAAAAAAFstartIteratorAtSequence9999999999999999999987==`;
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/OrdersStreamToQueue-PipeDeadLetterQueue';
-const TARGET_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-replayed';
+const TARGET_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-reminders';
+const FUNCTION_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:orders-enrichment';
+
+/** The pipe the fixtures' dead-letter messages came from: INSERTs only, batches of 2, Lambda enrichment, SQS target. */
+const PIPE: PipeDefinition = {
+  name: 'OrdersStreamToQueuePipe',
+  arn: 'arn:aws:pipes:eu-west-1:123456789012:pipe/OrdersStreamToQueuePipe',
+  desiredState: 'RUNNING',
+  source: {
+    streamArn: STREAM_ARN,
+    startingPosition: 'LATEST',
+    batchSize: 2,
+    maximumBatchingWindowSeconds: 0,
+    maximumRetryAttempts: 3,
+    maximumRecordAgeSeconds: 3600,
+    parallelizationFactor: 1,
+    deadLetterQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:OrdersStreamToQueue-PipeDeadLetterQueue',
+  },
+  filterPatterns: ['{"eventName":["INSERT"]}'],
+  enrichment: { arn: FUNCTION_ARN },
+  target: { queueArn: 'arn:aws:sqs:eu-west-1:123456789012:orders-reminders' },
+};
 
 type WireAttribute = { [k: string]: unknown };
 
@@ -87,6 +115,8 @@ async function sdkPage(name: string): Promise<GetRecordsCommandOutput> {
 
 const sqsMock = mockClient(SQSClient);
 const streamsMock = mockClient(DynamoDBStreamsClient);
+const lambdaMock = mockClient(LambdaClient);
+const pipesMock = mockClient(PipesClient);
 const sqs = new SQSClient({ region: 'eu-west-1' });
 const streams = new DynamoDBStreamsClient({ region: 'eu-west-1' });
 const noWait = { emptyPageDelayMs: 0, sleep: async () => undefined };
@@ -117,6 +147,31 @@ function withBatchInfo(body: string, patch: Record<string, unknown>): string {
   return JSON.stringify(doc);
 }
 
+/** A delivery that records what it was handed, and deletes messages like the pipe's path does. */
+function recordingDelivery(calls: string[], delivered: PipeRecord[][] = [], fail?: (messageId: string) => Error | undefined): Delivery {
+  return {
+    deletesMessages: true,
+    acceptsIncompleteRanges: false,
+    deliver: async (records, source) => {
+      calls.push(`deliver:${source.messageId}`);
+      const error = fail?.(source.messageId);
+      if (error) throw error;
+      delivered.push(records);
+    },
+  };
+}
+
+function trackDeletes(calls: string[]) {
+  sqsMock.on(DeleteMessageCommand).callsFake(input => {
+    calls.push(`delete:${input.ReceiptHandle}`);
+    return {};
+  });
+}
+
+const replayOptions = (delivery: Delivery, extra: Partial<Parameters<typeof replayDeadLetters>[0]> = {}) => ({
+  pipe: PIPE, sqs, streams, deadLetterQueueUrl: DLQ_URL, delivery, readOptions: noWait, waitTimeSeconds: 0, ...extra,
+});
+
 beforeAll(async () => {
   page1 = await sdkPage('get-records-page-1.json');
   page2 = await sdkPage('get-records-page-2.json');
@@ -129,6 +184,8 @@ beforeAll(async () => {
 beforeEach(() => {
   sqsMock.reset();
   streamsMock.reset();
+  lambdaMock.reset();
+  pipesMock.reset();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -214,11 +271,12 @@ describe('parseDeadLetterMessage', () => {
   });
 });
 
+
 // ---------------------------------------------------------------------------------------------
-describe('readBatch', () => {
+describe('readRange', () => {
   test('starts AT_SEQUENCE_NUMBER, follows the iterators across pages and stops at the end sequence number (BigInt order across digit counts)', async () => {
     mockStream();
-    const records = await readBatch(streams, batchInfo, noWait);
+    const read = await readRange(streams, batchInfo, noWait);
 
     expect(streamsMock.commandCalls(GetShardIteratorCommand)[0].args[0].input).toEqual({
       StreamArn: STREAM_ARN,
@@ -226,136 +284,203 @@ describe('readBatch', () => {
       ShardIteratorType: 'AT_SEQUENCE_NUMBER',
       SequenceNumber: '9999999999999999999987',
     });
-    expect(records.map(r => r.dynamodb?.SequenceNumber)).toEqual([
+    expect(read.end).toBe('end');
+    expect(read.records.map(r => r.dynamodb?.SequenceNumber)).toEqual([
       '9999999999999999999987',
       '9999999999999999999993',
       '10000000000000000000006',
       '10000000000000000000012',
       '10000000000000000000019',
     ]);
-    // the record after the end (…025, same page) is not part of the batch, and no fourth page is requested
+    // the record after the end (…025, same page) is not part of the range, and no fourth page is requested
     expect(streamsMock.commandCalls(GetRecordsCommand)).toHaveLength(3);
   });
 
-  test('stops at a record past the end even when the end record itself is absent', async () => {
+  test('a record past the end when the end record itself is absent ends the read as past-end', async () => {
     mockStream();
-    const info = { ...batchInfo, endSequenceNumber: '10000000000000000000020' };
-    const records = await readBatch(streams, info, noWait);
-    expect(records.map(r => r.dynamodb?.SequenceNumber).pop()).toBe('10000000000000000000019');
-    expect(streamsMock.commandCalls(GetRecordsCommand)).toHaveLength(3);
+    const read = await readRange(streams, { ...batchInfo, endSequenceNumber: '10000000000000000000020' }, noWait);
+    expect(read.end).toBe('past-end');
+    expect(read.records.map(r => r.dynamodb?.SequenceNumber).pop()).toBe('10000000000000000000019');
   });
 
-  test('returns what it read when the shard is closed (no NextShardIterator) before the end', async () => {
+  test('a closed shard (no NextShardIterator) that ends before the end sequence number ends the read as shard-closed', async () => {
     streamsMock.on(GetShardIteratorCommand).resolves({ ShardIterator: START_ITERATOR });
     streamsMock.on(GetRecordsCommand, { ShardIterator: START_ITERATOR }).resolves(page1);
     streamsMock.on(GetRecordsCommand, { ShardIterator: page1.NextShardIterator }).resolves({ ...page2, NextShardIterator: undefined });
 
-    const records = await readBatch(streams, batchInfo, noWait);
-    expect(records).toHaveLength(4);
-    expect(streamsMock.commandCalls(GetRecordsCommand)).toHaveLength(2);
+    const read = await readRange(streams, batchInfo, noWait);
+    expect(read).toMatchObject({ end: 'shard-closed', pages: 2 });
+    expect(read.records).toHaveLength(4);
   });
 
-  test('skips empty pages, then gives up with IncompleteBatchError after the bounded number of them', async () => {
+  test('an open shard that returns only empty pages ends the read as empty-pages after the bounded number of them', async () => {
     streamsMock.on(GetShardIteratorCommand).resolves({ ShardIterator: START_ITERATOR });
     streamsMock.on(GetRecordsCommand).resolves({ Records: [], NextShardIterator: START_ITERATOR });
 
-    await expect(readBatch(streams, batchInfo, { ...noWait, maxEmptyPages: 4 }))
-      .rejects.toThrow(IncompleteBatchError);
+    const read = await readRange(streams, batchInfo, { ...noWait, maxEmptyPages: 4 });
+    expect(read).toEqual({ records: [], end: 'empty-pages', pages: 4 });
     expect(streamsMock.commandCalls(GetRecordsCommand)).toHaveLength(4);
   });
 
   test('an empty page in the middle does not end the read', async () => {
-    const empty = { $metadata: {}, Records: [], NextShardIterator: 'it-empty' };
     streamsMock.on(GetShardIteratorCommand).resolves({ ShardIterator: START_ITERATOR });
-    streamsMock.on(GetRecordsCommand, { ShardIterator: START_ITERATOR }).resolves({ ...page1, NextShardIterator: 'it-empty-first' });
-    streamsMock.on(GetRecordsCommand, { ShardIterator: 'it-empty-first' }).resolves({ ...empty, NextShardIterator: page1.NextShardIterator });
+    streamsMock.on(GetRecordsCommand, { ShardIterator: START_ITERATOR }).resolves({ ...page1, NextShardIterator: 'it-empty' });
+    streamsMock.on(GetRecordsCommand, { ShardIterator: 'it-empty' }).resolves({ Records: [], NextShardIterator: page1.NextShardIterator });
     streamsMock.on(GetRecordsCommand, { ShardIterator: page1.NextShardIterator }).resolves(page2);
     streamsMock.on(GetRecordsCommand, { ShardIterator: page2.NextShardIterator }).resolves(page3);
 
-    expect(await readBatch(streams, batchInfo, noWait)).toHaveLength(5);
+    const read = await readRange(streams, batchInfo, noWait);
+    expect(read.end).toBe('end');
+    expect(read.records).toHaveLength(5);
   });
 
-  test('a closed shard holding none of the batch is an error, not an empty success', async () => {
-    streamsMock.on(GetShardIteratorCommand).resolves({ ShardIterator: START_ITERATOR });
-    streamsMock.on(GetRecordsCommand).resolves({ Records: [] });
-    await expect(readBatch(streams, batchInfo, noWait)).rejects.toThrow(/No record between sequence numbers .* found in closed shard/);
+  test('TrimmedDataAccessException on a held iterator (DynamoDB Local after an empty page) renews it AFTER_SEQUENCE_NUMBER the last record read', async () => {
+    streamsMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AT_SEQUENCE_NUMBER' }).resolves({ ShardIterator: START_ITERATOR });
+    streamsMock.on(GetShardIteratorCommand, { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' }).resolves({ ShardIterator: 'it-renewed' });
+    streamsMock.on(GetRecordsCommand, { ShardIterator: START_ITERATOR }).resolves({ ...page1, NextShardIterator: 'it-empty' });
+    streamsMock.on(GetRecordsCommand, { ShardIterator: 'it-empty' }).resolves({ Records: [], NextShardIterator: 'it-held' });
+    streamsMock.on(GetRecordsCommand, { ShardIterator: 'it-held' }).rejects(new TrimmedDataAccessException({ message: 'trimmed', $metadata: {} }));
+    streamsMock.on(GetRecordsCommand, { ShardIterator: 'it-renewed' }).resolves(page2);
+    streamsMock.on(GetRecordsCommand, { ShardIterator: page2.NextShardIterator }).resolves(page3);
+
+    const read = await readRange(streams, batchInfo, noWait);
+
+    expect(read.end).toBe('end');
+    expect(read.records).toHaveLength(5);
+    expect(streamsMock.commandCalls(GetShardIteratorCommand)[1].args[0].input).toMatchObject({
+      ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: '9999999999999999999993',
+    });
   });
 
-  test('TrimmedDataAccessException from GetShardIterator becomes "records have expired from the stream"', async () => {
+  test('TrimmedDataAccessException from GetShardIterator means the records have expired', async () => {
     streamsMock.on(GetShardIteratorCommand).rejects(new TrimmedDataAccessException({ message: 'Attempted to access data beyond the trim horizon', $metadata: {} }));
-    const attempt = readBatch(streams, batchInfo, noWait);
-    await expect(attempt).rejects.toThrow(RecordsExpiredError);
-    await expect(readBatch(streams, batchInfo, noWait)).rejects.toThrow(/records of this batch have expired from the stream.*24 hour/);
+    await expect(readRange(streams, batchInfo, noWait)).rejects.toThrow(RecordsExpiredError);
+    await expect(readRange(streams, batchInfo, noWait)).rejects.toThrow(/records of this batch have expired from the stream.*24 hour/);
   });
 
-  test('TrimmedDataAccessException from GetRecords is reported the same way', async () => {
+  test('TrimmedDataAccessException from GetRecords that renewing the iterator does not cure is reported as expiry', async () => {
     streamsMock.on(GetShardIteratorCommand).resolves({ ShardIterator: START_ITERATOR });
     streamsMock.on(GetRecordsCommand).rejects(new TrimmedDataAccessException({ message: 'trimmed', $metadata: {} }));
-    await expect(readBatch(streams, batchInfo, noWait)).rejects.toThrow(RecordsExpiredError);
+    await expect(readRange(streams, batchInfo, { ...noWait, maxIteratorRenewals: 2 })).rejects.toThrow(RecordsExpiredError);
+    expect(streamsMock.commandCalls(GetShardIteratorCommand)).toHaveLength(3);
   });
 
   test('a vanished stream (ResourceNotFoundException) gets a clear message', async () => {
     streamsMock.on(GetShardIteratorCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
-    await expect(readBatch(streams, batchInfo, noWait)).rejects.toThrow(/stream or shard no longer exists/);
+    await expect(readRange(streams, batchInfo, noWait)).rejects.toThrow(StreamGoneError);
+    await expect(readRange(streams, batchInfo, noWait)).rejects.toThrow(/stream or shard no longer exists/);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
-describe('toPipeRecord', () => {
-  test('turns an SDK stream record back into the pipe JSON: epoch seconds, base64 binary, eventSourceARN', async () => {
-    const wire = JSON.parse(await fixtureText('get-records-page-1.json')).Records[0];
-    const json = JSON.parse(JSON.stringify(toPipeRecord(page1.Records![0], STREAM_ARN)));
-    expect(json).toEqual({ ...wire, eventSourceARN: STREAM_ARN });
-    expect(json.dynamodb.ApproximateCreationDateTime).toBe(1741772411);
-    expect(json.dynamodb.NewImage.receiptDigest).toEqual({ B: 'q83vEjRWeJA=' });
-    expect(Object.keys(json)).toEqual(['eventID', 'eventName', 'eventVersion', 'eventSource', 'awsRegion', 'dynamodb', 'eventSourceARN']);
+describe('rangeProblem: one rule for open and closed shards', () => {
+  const read = (end: RangeRead['end'], count = 5): RangeRead => ({ records: [...page1.Records!, ...page2.Records!, page3.Records![0]].slice(0, count), end, pages: 3 });
+
+  test('a range read from its start to its end record with batchSize records is complete', () => {
+    expect(rangeProblem(batchInfo, read('end'), 3)).toBeUndefined();
   });
 
-  test('keeps the TTL-delete userIdentity in the lower-case form Lambda and Pipes use', () => {
-    const ttlDelete = toPipeRecord(page2.Records![1], STREAM_ARN);
-    expect(ttlDelete.userIdentity).toEqual({ type: 'Service', principalId: 'dynamodb.amazonaws.com' });
+  test('a range holding records the filter dropped is complete when those that pass number batchSize', () => {
+    expect(rangeProblem({ ...batchInfo, batchSize: 3 }, read('end'), 3)).toBeUndefined();
+  });
+
+  test('fewer records than batchSize between the start and the end is a gap', () => {
+    expect(rangeProblem({ ...batchInfo, batchSize: 6 }, read('end'), 3))
+      .toBe('read 5 record(s) (3 pass the filter) between the range\'s start and end, but its batchSize is 6 (a gap)');
+  });
+
+  test('an open shard that stops before the end and a closed shard that ends before it are both incomplete', () => {
+    const open = rangeProblem(batchInfo, read('empty-pages', 4), 2);
+    const closed = rangeProblem(batchInfo, read('shard-closed', 4), 2);
+    expect(open).toBe('the open shard returned only empty pages before the range\'s end sequence number 10000000000000000000019 (read 4 record(s) of its batchSize 5); try again later');
+    expect(closed).toBe('the shard is closed and ends before the range\'s end sequence number 10000000000000000000019 (read 4 record(s) of its batchSize 5)');
+  });
+
+  test('zero records from an open shard is incomplete, not an empty success', () => {
+    expect(rangeProblem(batchInfo, { records: [], end: 'empty-pages', pages: 10 }, 0)).toMatch(/^the open shard returned only empty pages .*read 0 record\(s\)/);
+  });
+
+  test('a missing end record (a later one was read) and a missing start record are gaps', () => {
+    expect(rangeProblem(batchInfo, read('past-end', 4), 2)).toBe('no record has the range\'s end sequence number 10000000000000000000019 (a gap: read 4 record(s) of its batchSize 5, then one past the end)');
+    const fromSecond = { records: read('end').records.slice(1), end: 'end' as const, pages: 3 };
+    expect(rangeProblem({ ...batchInfo, batchSize: 4 }, fromSecond, 2)).toBe('no record has the range\'s start sequence number 9999999999999999999987 (a gap: the first record read is 9999999999999999999993)');
+  });
+
+  test('without batchSize a gap inside the range cannot be ruled out', () => {
+    expect(rangeProblem({ ...batchInfo, batchSize: undefined }, read('end'), 3)).toBe('the dead-letter message has no batchSize, so a gap inside the range cannot be ruled out (read 5 record(s))');
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 describe('replayDeadLetters', () => {
-  function recordingDeliver(calls: string[], delivered: PipeStreamRecord[][] = []): Deliver {
-    return async (records, source) => {
-      calls.push(`deliver:${source.messageId}`);
-      delivered.push(records);
-    };
-  }
-
-  function trackDeletes(calls: string[]) {
-    sqsMock.on(DeleteMessageCommand).callsFake(input => {
-      calls.push(`delete:${input.ReceiptHandle}`);
-      return {};
-    });
-  }
-
-  test('deletes a dead-letter message only after its records were delivered', async () => {
+  test('delivers the records that pass the pipe\'s filter, then deletes the message', async () => {
     mockStream();
     const calls: string[] = [];
-    const delivered: PipeStreamRecord[][] = [];
+    const delivered: PipeRecord[][] = [];
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
     trackDeletes(calls);
 
-    const summary = await replayDeadLetters({
-      sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: recordingDeliver(calls, delivered), readOptions: noWait,
-    });
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery(calls, delivered)));
 
     expect(calls).toEqual(['deliver:m-1', 'delete:rh-m-1']);
-    expect(summary).toEqual({ received: 1, messages: 1, records: 3, skippedRecords: 2, deleted: 1, failed: [] });
+    expect(summary).toMatchObject({ received: 1, replayed: 1, written: 0, recordsDelivered: 3, recordsFilteredOut: 2, kept: [] });
     expect(delivered[0].map(r => r.dynamodb.SequenceNumber)).toEqual(['9999999999999999999987', '10000000000000000000006', '10000000000000000000019']);
+    expect(delivered[0][0]).toMatchObject({ eventSourceARN: STREAM_ARN, awsRegion: 'eu-west-1', dynamodb: { ApproximateCreationDateTime: 1741772411 } });
     expect(sqsMock.commandCalls(DeleteMessageCommand)[0].args[0].input).toEqual({ QueueUrl: DLQ_URL, ReceiptHandle: 'rh-m-1' });
   });
 
   test('long-polls the dead-letter queue for up to 10 messages and hides them while working', async () => {
     sqsMock.on(ReceiveMessageCommand).resolves({});
-    await replayDeadLetters({ sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: async () => undefined });
+    await replayDeadLetters(replayOptions(recordingDelivery([]), { waitTimeSeconds: undefined }));
     expect(sqsMock.commandCalls(ReceiveMessageCommand)[0].args[0].input).toEqual({
       QueueUrl: DLQ_URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 10, VisibilityTimeout: 300,
     });
+  });
+
+  test('a range that yields fewer records than its batchSize is kept, undelivered (issue 11: it used to be deleted after a warning)', async () => {
+    mockStream();
+    const calls: string[] = [];
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-short', withBatchInfo(pipesBody, { batchSize: 6 }))] }).resolves({});
+    trackDeletes(calls);
+
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery(calls)));
+
+    expect(calls).toEqual([]);
+    expect(summary.kept).toEqual([{
+      messageId: 'm-short',
+      outcome: 'kept',
+      recordsRead: 5,
+      recordsPassingFilter: 3,
+      reason: 'not every record of the range could be read: read 5 record(s) (3 pass the filter) between the range\'s start and end, but its batchSize is 6 (a gap)',
+    }]);
+  });
+
+  test.each([
+    ['an open shard that stops returning records', { Records: [], NextShardIterator: 'it-open' }],
+    ['a closed shard', { Records: [], NextShardIterator: undefined }],
+  ])('a range cut short by %s is kept, the same on both paths', async (_label, after) => {
+    streamsMock.on(GetShardIteratorCommand).resolves({ ShardIterator: START_ITERATOR });
+    streamsMock.on(GetRecordsCommand, { ShardIterator: START_ITERATOR }).resolves(page1);
+    streamsMock.on(GetRecordsCommand, { ShardIterator: page1.NextShardIterator }).resolves({ ...page2, NextShardIterator: 'it-after' });
+    streamsMock.on(GetRecordsCommand, { ShardIterator: 'it-after' }).resolves(after);
+    streamsMock.on(GetRecordsCommand, { ShardIterator: 'it-open' }).resolves(after);
+    const calls: string[] = [];
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
+    trackDeletes(calls);
+
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery(calls)));
+
+    expect(calls).toEqual([]);
+    expect(summary.kept).toHaveLength(1);
+    expect(summary.kept[0].reason).toMatch(/^not every record of the range could be read: the (open shard returned only empty pages|shard is closed and ends) before the range's end sequence number 10000000000000000000019 \(read 4 record\(s\) of its batchSize 5\)/);
+  });
+
+  test('a message about another stream than the pipe reads is kept and never read', async () => {
+    const otherStream = 'arn:aws:dynamodb:eu-west-1:123456789012:table/Other/stream/2025-01-01T00:00:00.000';
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-other', withBatchInfo(pipesBody, { streamArn: otherStream }))] }).resolves({});
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery([])));
+    expect(streamsMock.calls()).toHaveLength(0);
+    expect(summary.kept[0].reason).toBe(`the range is in stream ${otherStream}, but pipe OrdersStreamToQueuePipe reads ${STREAM_ARN}`);
   });
 
   test('a failed delivery leaves the message on the queue, is reported, and the next message is still replayed', async () => {
@@ -365,303 +490,271 @@ describe('replayDeadLetters', () => {
       .resolvesOnce({ Messages: [dlqMessage('m-bad', pipesBody), dlqMessage('m-good', lambdaBody)] })
       .resolves({});
     trackDeletes(calls);
-    const deliver: Deliver = async (_records, source) => {
-      calls.push(`deliver:${source.messageId}`);
-      if (source.messageId === 'm-bad') throw new Error('target queue unreachable');
-    };
+    const delivery = recordingDelivery(calls, [], id => (id === 'm-bad' ? new PipeStageError('TARGET', 'SendMessageBatch failed') : undefined));
 
-    const summary = await replayDeadLetters({ sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver, readOptions: noWait });
+    const summary = await replayDeadLetters(replayOptions(delivery));
 
     expect(calls).toEqual(['deliver:m-bad', 'deliver:m-good', 'delete:rh-m-good']);
-    expect(summary.failed).toEqual([{ messageId: 'm-bad', error: 'target queue unreachable' }]);
-    expect(summary.messages).toBe(1);
-    expect(summary.deleted).toBe(1);
+    expect(summary.kept.map(k => [k.messageId, k.reason])).toEqual([['m-bad', 'the target stage failed: SendMessageBatch failed']]);
+    expect(summary.replayed).toBe(1);
   });
 
-  test('an unparseable message is reported and kept, and never reaches the stream or the deliverer', async () => {
+  test('an unparseable message is reported and kept, and never reaches the stream or the delivery', async () => {
     const calls: string[] = [];
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-junk', '{"hello":"world"}')] }).resolves({});
     trackDeletes(calls);
 
-    const summary = await replayDeadLetters({ sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: recordingDeliver(calls) });
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery(calls)));
 
     expect(calls).toEqual([]);
     expect(streamsMock.calls()).toHaveLength(0);
-    expect(summary.failed).toEqual([{ messageId: 'm-junk', error: expect.stringMatching(/no "DDBStreamBatchInfo"/) }]);
+    expect(summary.kept).toEqual([expect.objectContaining({ messageId: 'm-junk', reason: expect.stringMatching(/no "DDBStreamBatchInfo"/) })]);
   });
 
   test('expired records are reported with the expiry reason and the message is kept', async () => {
     streamsMock.on(GetShardIteratorCommand).rejects(new TrimmedDataAccessException({ message: 'trimmed', $metadata: {} }));
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-old', pipesBody)] }).resolves({});
 
-    const summary = await replayDeadLetters({ sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: async () => undefined, readOptions: noWait });
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery([])));
 
     expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
-    expect(summary.failed[0].error).toMatch(/expired from the stream/);
-  });
-
-  test('deleteAfterReplay: false delivers but keeps the dead-letter message', async () => {
-    mockStream();
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
-    const summary = await replayDeadLetters({
-      sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: async () => undefined, deleteAfterReplay: false, readOptions: noWait,
-    });
-    expect(summary.records).toBe(3);
-    expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+    expect(summary.kept[0].reason).toMatch(/expired from the stream/);
   });
 
   test('a delete that fails after delivery is reported as a future duplicate', async () => {
     mockStream();
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
     sqsMock.on(DeleteMessageCommand).rejects(new Error('ReceiptHandle is invalid'));
-    const summary = await replayDeadLetters({ sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: async () => undefined, readOptions: noWait });
-    expect(summary.messages).toBe(1);
-    expect(summary.failed[0].error).toMatch(/delivered but the dead-letter message could not be deleted.*deliver them again/);
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery([])));
+    expect(summary.replayed).toBe(0);
+    expect(summary.kept[0].reason).toMatch(/delivered but the message could not be deleted, so a later run will deliver them again/);
   });
 
-  test.each([
-    ['the default (INSERT, like the construct filter)', undefined, ['INSERT', 'INSERT', 'INSERT']],
-    ['custom names (MODIFY, REMOVE)', ['MODIFY', 'REMOVE'], ['MODIFY', 'REMOVE']],
-    ['all event names', ALL_EVENT_NAMES, ['INSERT', 'MODIFY', 'INSERT', 'REMOVE', 'INSERT']],
-  ])('eventNames filter: %s delivers only matching records, in stream order', async (_label, eventNames, expected) => {
-    mockStream();
-    const delivered: PipeStreamRecord[][] = [];
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
-    sqsMock.on(DeleteMessageCommand).resolves({});
-
-    const summary = await replayDeadLetters({
-      sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: recordingDeliver([], delivered), eventNames, readOptions: noWait,
-    });
-
-    expect(delivered[0].map(r => r.eventName)).toEqual(expected);
-    expect(summary.records + summary.skippedRecords).toBe(5);
-  });
-
-  test('a batch entirely filtered out is not delivered but still counts as handled and is deleted', async () => {
+  test('a range the filter leaves entirely out is not delivered but is complete, so its message is deleted', async () => {
     mockStream();
     const calls: string[] = [];
-    // a batch holding only the MODIFY record, which the default INSERT filter leaves out
     const modifyOnly = withBatchInfo(pipesBody, { startSequenceNumber: '9999999999999999999993', endSequenceNumber: '9999999999999999999993', batchSize: 1 });
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', modifyOnly)] }).resolves({});
     trackDeletes(calls);
-    const summary = await replayDeadLetters({ sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: recordingDeliver(calls), readOptions: noWait });
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery(calls)));
     expect(calls).toEqual(['delete:rh-m-1']);
-    expect(summary).toMatchObject({ messages: 1, records: 0, skippedRecords: 1 });
+    expect(summary).toMatchObject({ replayed: 1, recordsDelivered: 0, recordsFilteredOut: 1 });
   });
 
   test('stops at maxMessages, asking only for what is left', async () => {
     mockStream();
     sqsMock.on(ReceiveMessageCommand).resolves({ Messages: [dlqMessage('m-1', pipesBody), dlqMessage('m-2', pipesBody)] });
     sqsMock.on(DeleteMessageCommand).resolves({});
-
-    const summary = await replayDeadLetters({
-      sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: async () => undefined, maxMessages: 2, readOptions: noWait,
-    });
-
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery([]), { maxMessages: 2 }));
     expect(summary.received).toBe(2);
     const receives = sqsMock.commandCalls(ReceiveMessageCommand);
     expect(receives).toHaveLength(1);
     expect(receives[0].args[0].input.MaxNumberOfMessages).toBe(2);
   });
 
-  test('a failing message that becomes visible again in the same run is not retried in a loop', async () => {
+  test('a kept message that becomes visible again in the same run is not retried in a loop', async () => {
     sqsMock.on(ReceiveMessageCommand).resolves({ Messages: [dlqMessage('m-junk', 'not json')] });
-    const summary = await replayDeadLetters({ sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: async () => undefined });
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery([])));
     expect(summary.received).toBe(1);
-    expect(summary.failed).toHaveLength(1);
+    expect(summary.kept).toHaveLength(1);
     expect(sqsMock.commandCalls(ReceiveMessageCommand)).toHaveLength(2);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
-describe('createQueueDeliverer', () => {
-  const source = () => ({ messageId: 'm-1', batch: batchInfo });
-  const twelveRecords = () => Array.from({ length: 12 }, (_, i) => ({
-    ...toPipeRecord(page1.Records![0], STREAM_ARN),
-    eventID: `event-${i}`,
-  }));
+describe('pipeDelivery: the pipe\'s own path', () => {
+  const lambda = new LambdaClient({ region: 'eu-west-1' });
+  const enriched = (payload: Uint8Array | string | undefined) => (JSON.parse(Buffer.from(payload as Uint8Array).toString('utf8')) as PipeRecord[])
+    .map(r => ({ order: r.dynamodb.Keys!.orderId, batch: 'enriched' }));
 
-  test('sends one message per record, body = the pipe JSON, in SendMessageBatch chunks of at most 10', async () => {
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    const records = twelveRecords();
-    await createQueueDeliverer(sqs, TARGET_URL)(records, source());
-
-    const batches = sqsMock.commandCalls(SendMessageBatchCommand).map(c => c.args[0].input);
-    expect(batches.map(b => b.Entries!.length)).toEqual([10, 2]);
-    expect(batches[0].QueueUrl).toBe(TARGET_URL);
-    expect(JSON.parse(batches[0].Entries![0].MessageBody!)).toEqual(JSON.parse(JSON.stringify(records[0])));
-    expect(batches[0].Entries![0].MessageGroupId).toBeUndefined();
-  });
-
-  test('retries only the entries SendMessageBatch reported as Failed, until they succeed', async () => {
-    sqsMock.on(SendMessageBatchCommand)
-      .resolvesOnce({ Successful: [], Failed: [{ Id: 'r1', Code: 'InternalError', SenderFault: false }, { Id: 'r3', Code: 'ServiceUnavailable', SenderFault: false }] })
-      .resolvesOnce({ Successful: [], Failed: [{ Id: 'r3', Code: 'ServiceUnavailable', SenderFault: false }] })
-      .resolves({ Successful: [], Failed: [] });
-    const sleeps: number[] = [];
-    const deliver = createQueueDeliverer(sqs, TARGET_URL, { sleep: async ms => { sleeps.push(ms); } });
-
-    await deliver(twelveRecords().slice(0, 4), source());
-
-    const ids = sqsMock.commandCalls(SendMessageBatchCommand).map(c => c.args[0].input.Entries!.map((e: SendMessageBatchRequestEntry) => e.Id));
-    expect(ids).toEqual([['r0', 'r1', 'r2', 'r3'], ['r1', 'r3'], ['r3']]);
-    expect(sleeps).toEqual([200, 400]);
-  });
-
-  test('gives up after the bounded number of attempts and throws, so the dead-letter message is kept', async () => {
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: 'r0', Code: 'InternalError', SenderFault: false }] });
-    const deliver = createQueueDeliverer(sqs, TARGET_URL, { maxAttempts: 3, retryDelayMs: 0 });
-
-    await expect(deliver(twelveRecords().slice(0, 1), source())).rejects.toThrow(/1 of 1 record\(s\) not sent.*r0: InternalError.*after 3 attempts/);
-    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
-  });
-
-  test('does not retry sender faults (e.g. a message too long) and reports them', async () => {
-    sqsMock.on(SendMessageBatchCommand).resolves({
-      Successful: [], Failed: [{ Id: 'r1', Code: 'InvalidParameterValue', Message: 'Message must be shorter than 262144 bytes.', SenderFault: true }],
-    });
-    const deliver = createQueueDeliverer(sqs, TARGET_URL, { retryDelayMs: 0 });
-    await expect(deliver(twelveRecords().slice(0, 2), source())).rejects.toThrow(/r1: InvalidParameterValue .*sender fault, not retried/);
-    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
-  });
-
-  test('a FIFO target gets the shard as message group and the stream eventID as deduplication id', async () => {
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    await createQueueDeliverer(sqs, `${TARGET_URL}.fifo`)(twelveRecords().slice(0, 1), source());
-    const entry = sqsMock.commandCalls(SendMessageBatchCommand)[0].args[0].input.Entries![0];
-    expect(entry).toMatchObject({ MessageGroupId: SHARD_ID, MessageDeduplicationId: 'event-0' });
-  });
-
-  test('replaying through the queue deliverer leaves the dead-letter message when a send keeps failing', async () => {
+  test('sends batches of at most the pipe\'s batch size through the enrichment, and the enrichment\'s items to the target', async () => {
     mockStream();
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
-    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: 'r2', Code: 'InternalError', SenderFault: false }] });
-    const summary = await replayDeadLetters({
-      sqs, streams, deadLetterQueueUrl: DLQ_URL, deliver: createQueueDeliverer(sqs, TARGET_URL, { retryDelayMs: 0 }), readOptions: noWait,
-    });
+    sqsMock.on(DeleteMessageCommand).resolves({});
+    sqsMock.on(GetQueueUrlCommand).resolves({ QueueUrl: TARGET_URL });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    lambdaMock.on(InvokeCommand).callsFake(input => ({ StatusCode: 200, Payload: Buffer.from(JSON.stringify(enriched(input.Payload))) }));
+
+    const summary = await replayDeadLetters(replayOptions(pipeDelivery(PIPE, { sqs, lambda })));
+
+    expect(summary.replayed).toBe(1);
+    const invocations = lambdaMock.commandCalls(InvokeCommand).map(c => c.args[0].input);
+    expect(invocations.map(i => i.FunctionName)).toEqual([FUNCTION_ARN, FUNCTION_ARN]);
+    expect(invocations.map(i => JSON.parse(Buffer.from(i.Payload as Uint8Array).toString('utf8')).length)).toEqual([2, 1]);
+    const sends = sqsMock.commandCalls(SendMessageBatchCommand).map(c => c.args[0].input);
+    expect(sends.map(s => s.QueueUrl)).toEqual([TARGET_URL, TARGET_URL]);
+    expect(sends.flatMap(s => s.Entries!.map(e => JSON.parse(e.MessageBody!)))).toEqual([
+      { order: { S: 'ord-20250312-0001' }, batch: 'enriched' },
+      expect.objectContaining({ batch: 'enriched' }),
+      expect.objectContaining({ batch: 'enriched' }),
+    ]);
+    // the raw stream record never reaches the target
+    expect(JSON.stringify(sends)).not.toContain('NewImage');
+  });
+
+  test('a failing target keeps the message and names the target stage', async () => {
+    mockStream();
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
+    sqsMock.on(GetQueueUrlCommand).resolves({ QueueUrl: TARGET_URL });
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'KMS.AccessDeniedException', Message: 'denied', SenderFault: true }] });
+    lambdaMock.on(InvokeCommand).callsFake(input => ({ StatusCode: 200, Payload: Buffer.from(JSON.stringify(enriched(input.Payload))) }));
+
+    const summary = await replayDeadLetters(replayOptions(pipeDelivery(PIPE, { sqs, lambda })));
+
     expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
-    expect(summary.failed).toEqual([{ messageId: 'm-1', error: expect.stringMatching(/not sent to/) }]);
+    expect(summary.kept[0].reason).toMatch(/^the target stage failed: SendMessageBatch to arn:aws:sqs:eu-west-1:123456789012:orders-reminders failed for 1 of 2 messages: KMS.AccessDeniedException: denied/);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
-describe('createFileDeliverer', () => {
+describe('fileDelivery (--out)', () => {
   let dir: string;
   beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'replay-test-')); });
   afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
 
-  test('accumulates every delivery into one JSON array, written before deliver resolves', async () => {
+  test('writes the records that pass the filter in the shape Pipes hands the enrichment, and keeps the message', async () => {
+    mockStream();
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
     const path = join(dir, 'records.json');
-    const file = await createFileDeliverer(path);
-    const [a, b] = [toPipeRecord(page1.Records![0], STREAM_ARN), toPipeRecord(page2.Records![0], STREAM_ARN)];
-    await file.deliver([a], { messageId: 'm-1', batch: batchInfo });
-    expect(JSON.parse(await readFile(path, 'utf8'))).toHaveLength(1);
-    await file.deliver([b], { messageId: 'm-2', batch: batchInfo });
-    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(JSON.parse(JSON.stringify([a, b])));
-    expect(file.written()).toBe(2);
+
+    const summary = await replayDeadLetters(replayOptions(await fileDelivery(path)));
+
+    expect(summary).toMatchObject({ written: 1, replayed: 0, recordsDelivered: 3, kept: [] });
+    expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+    const wire = JSON.parse(await fixtureText('get-records-page-1.json')).Records[0];
+    const written = JSON.parse(await readFile(path, 'utf8'));
+    expect(written).toHaveLength(3);
+    expect(written[0]).toEqual({ ...wire, eventSourceARN: STREAM_ARN });
+  });
+
+  test('writes what an incomplete range still holds, and reports the message as kept', async () => {
+    mockStream();
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', withBatchInfo(pipesBody, { batchSize: 9 }))] }).resolves({});
+    const path = join(dir, 'records.json');
+    const summary = await replayDeadLetters(replayOptions(await fileDelivery(path)));
+    expect(JSON.parse(await readFile(path, 'utf8'))).toHaveLength(3);
+    expect(summary.kept[0].reason).toMatch(/^written, but not every record of the range could be read: read 5 record/);
   });
 
   test('refuses to overwrite an existing file (it may hold records recovered earlier)', async () => {
     const path = join(dir, 'records.json');
     await writeFile(path, '[]');
-    await expect(createFileDeliverer(path)).rejects.toThrow(/already exists/);
+    await expect(fileDelivery(path)).rejects.toThrow(`${path} already exists; choose another --out path or move the file away (it may hold records recovered earlier)`);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 describe('CLI', () => {
-  test('parseArgs: defaults to writing records.json, INSERT only, 100 messages, keeping the dead-letter messages', () => {
-    expect(parseArgs(['--dead-letter-queue-url', DLQ_URL])).toEqual({
-      help: false,
-      deadLetterQueueUrl: DLQ_URL,
-      out: 'records.json',
-      maxMessages: 100,
-      deleteAfterReplay: false,
-      eventNames: ['INSERT'],
-      region: undefined,
-    });
+  test('parseArgs: --pipe-name alone delivers through the pipe, 100 messages, 10 s long polls', () => {
+    expect(parseArgs(['--pipe-name', PIPE.name])).toEqual({ help: false, pipeName: PIPE.name, maxMessages: 100, waitSeconds: 10 });
   });
 
-  test('parseArgs: --delete makes file mode delete after writing; --to-queue-url deletes by default and --keep keeps', () => {
-    expect(parseArgs(['--dead-letter-queue-url', DLQ_URL, '--out', 'x.json', '--delete'])).toMatchObject({ out: 'x.json', deleteAfterReplay: true });
-    const queueMode = parseArgs(['--dead-letter-queue-url', DLQ_URL, '--to-queue-url', TARGET_URL]);
-    expect(queueMode).toMatchObject({ toQueueUrl: TARGET_URL, deleteAfterReplay: true });
-    expect(queueMode).not.toHaveProperty('out');
-    expect(parseArgs(['--dead-letter-queue-url', DLQ_URL, '--to-queue-url', TARGET_URL, '--keep'])).toMatchObject({ deleteAfterReplay: false });
-  });
-
-  test('parseArgs: accepts --flag=value, --max-messages, --region, --all-events and --event-names', () => {
-    expect(parseArgs([`--dead-letter-queue-url=${DLQ_URL}`, '--max-messages=25', '--region', 'eu-west-1', '--all-events']))
-      .toMatchObject({ deadLetterQueueUrl: DLQ_URL, maxMessages: 25, region: 'eu-west-1', eventNames: ['INSERT', 'MODIFY', 'REMOVE'] });
-    expect(parseArgs(['--dead-letter-queue-url', DLQ_URL, '--event-names', 'insert, MODIFY'])).toMatchObject({ eventNames: ['INSERT', 'MODIFY'] });
+  test('parseArgs: accepts --flag=value, a dead-letter queue override, --out, --max-messages and --wait-seconds', () => {
+    expect(parseArgs([`--pipe-name=${PIPE.name}`, '--dead-letter-queue-url', DLQ_URL, '--out=r.json', '--max-messages', '25', '--wait-seconds', '0']))
+      .toEqual({ help: false, pipeName: PIPE.name, deadLetterQueueUrl: DLQ_URL, out: 'r.json', maxMessages: 25, waitSeconds: 0 });
   });
 
   test('parseArgs: --help wins over everything else', () => {
     expect(parseArgs(['--help'])).toEqual({ help: true });
-    expect(parseArgs(['--dead-letter-queue-url', DLQ_URL, '-h'])).toEqual({ help: true });
+    expect(parseArgs(['--pipe-name', 'x', '-h'])).toEqual({ help: true });
   });
 
-  const dlq = ['--dead-letter-queue-url', DLQ_URL];
+  const pipe = ['--pipe-name', PIPE.name];
   test.each([
-    ['no dead-letter queue', [], '--dead-letter-queue-url is required'],
-    ['a flag without its value at the end', ['--dead-letter-queue-url'], '--dead-letter-queue-url needs a value'],
-    ['a flag followed by another flag instead of a value', ['--dead-letter-queue-url', '--delete'], '--dead-letter-queue-url needs a value'],
-    ['both --out and --to-queue-url', [...dlq, '--out', 'a.json', '--to-queue-url', TARGET_URL], 'use either --out or --to-queue-url, not both'],
-    ['the dead-letter queue as target', [...dlq, '--to-queue-url', DLQ_URL], 'must not be the dead-letter queue itself'],
-    ['a queue name instead of a URL', ['--dead-letter-queue-url', 'OrdersDLQ'], '--dead-letter-queue-url must be a queue URL'],
-    ['--max-messages 0', [...dlq, '--max-messages', '0'], '--max-messages must be a positive integer, got 0'],
-    ['a non-numeric --max-messages', [...dlq, '--max-messages', 'ten'], '--max-messages must be a positive integer, got ten'],
-    ['--delete with --keep', [...dlq, '--delete', '--keep'], 'use either --delete or --keep, not both'],
-    ['--all-events with --event-names', [...dlq, '--all-events', '--event-names', 'INSERT'], 'use either --event-names or --all-events, not both'],
-    ['an unknown event name', [...dlq, '--event-names', 'INSERT,UPSERT'], '--event-names takes a comma-separated list of INSERT, MODIFY, REMOVE'],
-    ['an unknown option', [...dlq, '--dry-run'], 'unknown option --dry-run'],
-    ['a stray positional argument', [...dlq, 'records.json'], 'unexpected argument records.json'],
-    ['a repeated option', [...dlq, '--region', 'eu-west-1', '--region', 'us-east-1'], '--region given more than once'],
+    ['no pipe name', [], '--pipe-name is required'],
+    ['a flag without its value at the end', ['--pipe-name'], '--pipe-name needs a value'],
+    ['a flag followed by another flag instead of a value', ['--pipe-name', '--out'], '--pipe-name needs a value'],
+    ['a pipe name the Pipes API cannot hold', ['--pipe-name', 'my pipe'], '--pipe-name must be 1 to 64 characters of A-Z, a-z, 0-9, \'.\', \'-\' and \'_\', got my pipe'],
+    ['a pipe name over 64 characters', ['--pipe-name', 'p'.repeat(65)], '--pipe-name must be 1 to 64 characters'],
+    ['a queue name instead of a URL', [...pipe, '--dead-letter-queue-url', 'OrdersDLQ'], '--dead-letter-queue-url must be a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got OrdersDLQ'],
+    ['--max-messages 0', [...pipe, '--max-messages', '0'], '--max-messages must be an integer from 1 to 1000000, got 0'],
+    ['a non-numeric --max-messages', [...pipe, '--max-messages', 'ten'], '--max-messages must be an integer from 1 to 1000000, got ten'],
+    ['--wait-seconds above the SQS maximum', [...pipe, '--wait-seconds', '21'], '--wait-seconds must be an integer from 0 to 20, got 21'],
+    ['the removed --to-queue-url', [...pipe, '--to-queue-url', DLQ_URL], '--to-queue-url is no longer supported: records now go through the pipe\'s enrichment to its own target queue; use --out <file> to write them instead'],
+    ['the removed --event-names', [...pipe, '--event-names', 'INSERT'], '--event-names is no longer supported: the pipe\'s own filter now selects the records'],
+    ['the removed --keep', [...pipe, '--keep'], '--keep is no longer supported'],
+    ['the removed --region', [...pipe, '--region', 'eu-west-1'], '--region is no longer supported: set AWS_REGION instead'],
+    ['an unknown option', [...pipe, '--dry-run'], 'unknown option --dry-run'],
+    ['a stray positional argument', [...pipe, 'records.json'], 'unexpected argument records.json'],
+    ['a repeated option', [...pipe, '--out', 'a.json', '--out', 'b.json'], '--out given more than once'],
   ])('parseArgs rejects %s with a clear message', (_label, argv, message) => {
     expect(() => parseArgs(argv as string[])).toThrow(message);
   });
 
-  test('regionFromQueueUrl reads the region out of an SQS queue URL', () => {
-    expect(regionFromQueueUrl(DLQ_URL)).toBe('eu-west-1');
-    expect(regionFromQueueUrl('https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q')).toBe('cn-north-1');
-    expect(regionFromQueueUrl('http://localhost:4566/000000000000/q')).toBeUndefined();
+  test('--help documents every option, the IAM permissions, AWS_REGION and every exit status', () => {
+    for (const option of ['--pipe-name', '--dead-letter-queue-url', '--out', '--max-messages', '--wait-seconds', '--help']) {
+      expect(USAGE).toContain(`  ${option}`);
+    }
+    for (const permission of ['pipes:DescribePipe', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'dynamodb:GetShardIterator',
+      'dynamodb:GetRecords', 'lambda:InvokeFunction', 'sqs:SendMessage', 'kms:Decrypt', 'kms:GenerateDataKey']) {
+      expect(USAGE).toContain(permission);
+    }
+    expect(USAGE).toContain('AWS_REGION must be set');
+    for (const code of Object.values(EXIT)) expect(USAGE).toMatch(new RegExp(`^  ${code}  `, 'm'));
   });
 
-  test('main --help prints the usage and exits 0; a usage error exits 2 with the reason', async () => {
+  const io = () => {
     const out: string[] = [];
     const err: string[] = [];
-    const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };
-    expect(await main(['--help'], io)).toBe(0);
+    return { out, err, io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), env: { AWS_REGION: 'eu-west-1' } } };
+  };
+
+  test('main --help prints the usage and exits 0; a usage error exits 2 with the reason', async () => {
+    const { out, err, io: cli } = io();
+    expect(await main(['--help'], cli)).toBe(EXIT.OK);
     expect(out.join('\n')).toBe(USAGE);
-    expect(await main(['--out', 'x.json'], io)).toBe(2);
-    expect(err.join('\n')).toMatch(/^error: --dead-letter-queue-url is required/);
+    expect(await main(['--out', 'x.json'], cli)).toBe(EXIT.USAGE);
+    expect(err.join('\n')).toMatch(/^error: --pipe-name is required/);
   });
 
-  test('main in file mode writes the records file, keeps the dead-letter message, exits 0', async () => {
+  test('main exits 2 when AWS_REGION is not set, before calling anything', async () => {
+    const { err, io: cli } = io();
+    expect(await main(['--pipe-name', PIPE.name], { ...cli, env: {} })).toBe(EXIT.USAGE);
+    expect(err).toEqual(['error: AWS_REGION is not set; set it to the region of the pipe, for example AWS_REGION=eu-west-1']);
+    expect(pipesMock.calls()).toHaveLength(0);
+  });
+
+  const described = (): DescribePipeResponse => describePipeResponse(PIPE, { created: new Date(0), modified: new Date(0) });
+
+  test('main reads the pipe and its dead-letter queue with DescribePipe and GetQueueUrl, then replays', async () => {
+    pipesMock.on(DescribePipeCommand, { Name: PIPE.name }).resolves(described());
+    sqsMock.on(GetQueueUrlCommand, { QueueName: 'OrdersStreamToQueue-PipeDeadLetterQueue', QueueOwnerAWSAccountId: '123456789012' }).resolves({ QueueUrl: DLQ_URL });
+    sqsMock.on(ReceiveMessageCommand, { QueueUrl: DLQ_URL }).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
     mockStream();
-    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-1', pipesBody)] }).resolves({});
     const dir = await mkdtemp(join(tmpdir(), 'replay-cli-'));
     try {
-      const path = join(dir, 'records.json');
-      const out: string[] = [];
-      const code = await main(['--dead-letter-queue-url', DLQ_URL, '--out', path], { stdout: t => out.push(t), stderr: () => undefined });
-      expect(code).toBe(0);
-      const written = JSON.parse(await readFile(path, 'utf8'));
-      expect(written.map((r: PipeStreamRecord) => r.eventID)).toEqual([
-        '0c5d3b5e8f1a4e3d9b7c2a61f4e8d901', 'b2f04c6a9e8d4b1c8a7f6e5d4c3b2a10', '3f2e1d0c9b8a47f6a5e4d3c2b1a09f8e',
-      ]);
-      expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
-      expect(out.join('\n')).toMatch(/replayed 1, 3 record\(s\) to .*records\.json/);
+      const { out, io: cli } = io();
+      const code = await main(['--pipe-name', PIPE.name, '--out', join(dir, 'records.json'), '--wait-seconds', '0'], cli);
+      expect(code).toBe(EXIT.OK);
+      expect(out.join('\n')).toMatch(/^Received 1 dead-letter message\(s\); wrote 1 range\(s\), 3 record\(s\) to .*records\.json; 2 record\(s\) left out by the filter; kept 0\.$/);
+      expect(JSON.parse(await readFile(join(dir, 'records.json'), 'utf8'))).toHaveLength(3);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
+  test('main exits 3 for a pipe it cannot execute, naming why', async () => {
+    pipesMock.on(DescribePipeCommand).resolves({ ...described(), Source: 'arn:aws:kinesis:eu-west-1:123456789012:stream/orders' });
+    const { err, io: cli } = io();
+    expect(await main(['--pipe-name', PIPE.name], cli)).toBe(EXIT.PIPE);
+    expect(err.join('\n')).toMatch(/^error: Pipe OrdersStreamToQueuePipe: Source "arn:aws:kinesis:eu-west-1:123456789012:stream\/orders" is not a DynamoDB stream ARN/);
+  });
+
+  test('main exits 3 for a pipe without a dead-letter queue unless one is given', async () => {
+    const response = described();
+    delete response.SourceParameters!.DynamoDBStreamParameters!.DeadLetterConfig;
+    pipesMock.on(DescribePipeCommand).resolves(response);
+    const { err, io: cli } = io();
+    expect(await main(['--pipe-name', PIPE.name], cli)).toBe(EXIT.PIPE);
+    expect(err).toEqual(['error: Pipe OrdersStreamToQueuePipe has no dead-letter queue (SourceParameters.DynamoDBStreamParameters.DeadLetterConfig); pass --dead-letter-queue-url']);
+  });
+
   test('main exits 1 and lists the messages that stay on the dead-letter queue', async () => {
+    pipesMock.on(DescribePipeCommand).resolves(described());
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-junk', '[]')] }).resolves({});
-    const err: string[] = [];
-    const code = await main(['--dead-letter-queue-url', DLQ_URL, '--to-queue-url', TARGET_URL], { stdout: () => undefined, stderr: t => err.push(t) });
-    expect(code).toBe(1);
-    expect(err.join('\n')).toMatch(/1 message\(s\) failed and stay on the dead-letter queue:\n {2}m-junk: Dead-letter message body is not a JSON object/);
+    const { err, io: cli } = io();
+    const code = await main(['--pipe-name', PIPE.name, '--dead-letter-queue-url', DLQ_URL, '--wait-seconds', '0'], cli);
+    expect(code).toBe(EXIT.KEPT);
+    expect(err.join('\n')).toMatch(/1 message\(s\) stay on the dead-letter queue:\n {2}m-junk: Dead-letter message body is not a JSON object/);
   });
 });

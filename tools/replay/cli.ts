@@ -1,58 +1,98 @@
 /**
- * Command line front end of the dead-letter replay tool; see replay.ts for how it works.
+ * Command line front end of the dead-letter replay; see replay.ts for how it works.
  *
- *   npx ts-node tools/replay/cli.ts --help
+ *   node_modules/.bin/ts-node --transpile-only --project tsconfig.dev.json tools/replay/cli.ts --help
+ *
+ * It reads the pipe with DescribePipe and talks to AWS only through SDK clients built with the SDK's
+ * default configuration, so the same command runs against AWS and, with the AWS_ENDPOINT_URL_*
+ * variables set, against a local pipeline.
  */
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribePipeCommand, PipesClient } from '@aws-sdk/client-pipes';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  ALL_EVENT_NAMES,
-  createFileDeliverer,
-  createQueueDeliverer,
-  DEFAULT_EVENT_NAMES,
-  Deliver,
-  replayDeadLetters,
-} from './replay';
+import { Delivery, fileDelivery, pipeDelivery, replayDeadLetters } from './replay';
+import { PipeDefinition } from '../pipe/definition';
+import { pipeFromDescribePipe } from '../pipe/describe-pipe';
+import { queueUrlOf } from '../pipe/path';
 
-export const USAGE = `Replay records that the EnrichedStreamToQueue pipe sent to its dead-letter queue.
+/** Exit statuses. */
+export const EXIT = {
+  /** Every dead-letter message received was replayed and deleted (or, with --out, read whole and written). */
+  OK: 0,
+  /** Some messages were kept on the dead-letter queue (incomplete range, expired records, enrichment or target failure, unreadable message). */
+  KEPT: 1,
+  /** Bad command line, or AWS_REGION not set. */
+  USAGE: 2,
+  /** The pipe cannot be replayed: DescribePipe failed, the pipe is not one this tool executes, or its dead-letter queue cannot be found. */
+  PIPE: 3,
+} as const;
 
-Each dead-letter message only says where the failed batch sits in the DynamoDB stream; this tool reads
-those records back from the stream (possible for 24 hours) and writes them, in the JSON shape the pipe
-passes to the enrichment, to a file or to an SQS queue. Delivery is at least once.
+export const USAGE = `Replay the batches an EventBridge pipe (DynamoDB stream -> filter -> Lambda enrichment -> SQS)
+sent to its source dead-letter queue, through the pipe's own path.
+
+A dead-letter message only says where the failed batch sits in the stream (shard, first and last
+sequence number, batch size). For each one this tool reads exactly those records back from the stream
+(possible for 24 hours), passes them through the pipe's filter, invokes the pipe's enrichment with
+them (in batches no larger than the pipe's batch size) and sends the result to the pipe's target
+queue, so consumers receive the same messages as from the live pipe. It reads the pipe's stream,
+filter, enrichment, target, batch size and dead-letter queue with DescribePipe.
+
+A dead-letter message is deleted only when every record of its range was read (first and last
+sequence number found, as many records as its batchSize) and every record that passes the filter was
+delivered. Otherwise it stays on the queue, the reason is printed, and a later run can try again.
+Delivery is at least once: a batch that failed half way is delivered again in full by the next run.
 
 Usage:
-  npx ts-node tools/replay/cli.ts --dead-letter-queue-url <url> [options]
+  replay --pipe-name <name> [options]
+  (from a clone of the repository: node_modules/.bin/ts-node --transpile-only --project tsconfig.dev.json
+   tools/replay/cli.ts --pipe-name <name> [options])
 
 Options:
-  --dead-letter-queue-url <url>  The pipe's source dead-letter queue (required).
-  --out <file>                   Write the records to <file> as one JSON array (default: records.json).
+  --pipe-name <name>             The pipe whose dead-letter queue to replay (required).
+  --dead-letter-queue-url <url>  Read this queue instead of the pipe's DeadLetterConfig queue.
+  --out <file>                   Do not deliver: write the records that pass the filter to <file>, as
+                                 the one JSON array the enrichment would receive, and keep every
+                                 dead-letter message. Incomplete ranges are written too and reported.
                                  The file must not exist yet.
-  --to-queue-url <url>           Send each record as one message to this SQS queue instead of a file.
   --max-messages <n>             Handle at most <n> dead-letter messages (default: 100).
-  --delete                       Delete each dead-letter message once its records are written to the file.
-                                 (With --out, messages are kept by default.)
-  --keep                         Keep dead-letter messages when sending to --to-queue-url
-                                 (with --to-queue-url, messages are deleted by default).
-  --event-names <A,B>            Only replay records with these event names (default: INSERT, the
-                                 construct's default filter). Match your pipe's filter if you changed it.
-  --all-events                   Replay INSERT, MODIFY and REMOVE records.
-  --region <region>              AWS region (default: from the queue URL, else the SDK's default chain).
+  --wait-seconds <n>             Long-poll the dead-letter queue for up to <n> seconds, 0 to 20
+                                 (default: 10).
   --help                         Show this text.
 
-Credentials come from the AWS SDK default credential chain (environment, profile, SSO, instance role).
-Exit status: 0 all handled, 1 some messages failed (they stay on the dead-letter queue), 2 usage error.
+Environment:
+  AWS_REGION must be set to the pipe's region. Credentials come from the AWS SDK's default chain
+  (environment, profile, SSO, instance or task role). The SDK's AWS_ENDPOINT_URL_PIPES,
+  AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB_STREAMS and AWS_ENDPOINT_URL_LAMBDA point it at
+  local endpoints.
+
+IAM permissions needed:
+  pipes:DescribePipe                         on the pipe
+  sqs:GetQueueUrl, sqs:ReceiveMessage,
+  sqs:DeleteMessage                          on the source dead-letter queue
+  dynamodb:GetShardIterator,
+  dynamodb:GetRecords                        on the stream (arn:...:table/<table>/stream/*)
+  lambda:InvokeFunction                      on the enrichment function
+  sqs:GetQueueUrl, sqs:SendMessage           on the target queue
+  kms:Decrypt                                on the key of a KMS-encrypted dead-letter queue
+  kms:GenerateDataKey, kms:Decrypt           on the key of a KMS-encrypted target queue
+  (not needed with --out: lambda:InvokeFunction, the target queue's permissions, sqs:DeleteMessage)
+
+Exit status:
+  0  every dead-letter message received was replayed and deleted (with --out: read whole and written)
+  1  some messages were kept on the dead-letter queue (each is listed with the reason), or the run
+     stopped on an error (printed); kept messages are retried by the next run
+  2  usage error, or AWS_REGION is not set
+  3  the pipe cannot be replayed (not found, access denied, not a DynamoDB stream -> Lambda -> SQS
+     pipe, or no dead-letter queue)
 `;
 
 export interface CliOptions {
-  readonly deadLetterQueueUrl: string;
-  /** Set in file mode. */
+  readonly pipeName: string;
+  readonly deadLetterQueueUrl?: string;
   readonly out?: string;
-  /** Set in queue mode. */
-  readonly toQueueUrl?: string;
   readonly maxMessages: number;
-  readonly deleteAfterReplay: boolean;
-  readonly eventNames: readonly string[];
-  readonly region?: string;
+  readonly waitSeconds: number;
 }
 
 export type ParsedArgs = { readonly help: true } | ({ readonly help: false } & CliOptions);
@@ -65,8 +105,28 @@ export class UsageError extends Error {
   }
 }
 
-const VALUE_FLAGS = ['--dead-letter-queue-url', '--out', '--to-queue-url', '--max-messages', '--event-names', '--region'];
-const BOOLEAN_FLAGS = ['--delete', '--keep', '--all-events', '--help', '-h'];
+const VALUE_FLAGS = ['--pipe-name', '--dead-letter-queue-url', '--out', '--max-messages', '--wait-seconds'];
+const BOOLEAN_FLAGS = ['--help', '-h'];
+/** Options of the earlier replay tool, with what replaced them. */
+const REMOVED_FLAGS: Record<string, string> = {
+  '--to-queue-url': 'records now go through the pipe\'s enrichment to its own target queue; use --out <file> to write them instead',
+  '--event-names': 'the pipe\'s own filter now selects the records',
+  '--all-events': 'the pipe\'s own filter now selects the records',
+  '--delete': 'a message is now deleted exactly when every record of its range was delivered',
+  '--keep': 'a message is now deleted exactly when every record of its range was delivered; use --out <file> to keep every message',
+  '--region': 'set AWS_REGION instead',
+};
+/** The Pipes API's constraint on a pipe name: https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_DescribePipe.html */
+const PIPE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+
+function integerOption(values: Map<string, string>, flag: string, fallback: number, min: number, max: number): number {
+  const text = values.get(flag);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${text}`);
+  }
+  return Number(text);
+}
 
 /** Parses the arguments after the script name (`process.argv.slice(2)`). */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -91,6 +151,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       values.set(name, value);
     } else if (BOOLEAN_FLAGS.includes(arg)) {
       flags.add(arg);
+    } else if (REMOVED_FLAGS[name]) {
+      throw new UsageError(`${name} is no longer supported: ${REMOVED_FLAGS[name]}`);
     } else if (arg.startsWith('-')) {
       throw new UsageError(`unknown option ${arg}`);
     } else {
@@ -100,63 +162,61 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   if (flags.has('--help') || flags.has('-h')) return { help: true };
 
+  const pipeName = values.get('--pipe-name');
+  if (!pipeName) throw new UsageError('--pipe-name is required');
+  if (!PIPE_NAME.test(pipeName)) {
+    throw new UsageError(`--pipe-name must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '-' and '_', got ${pipeName}`);
+  }
   const deadLetterQueueUrl = values.get('--dead-letter-queue-url');
-  if (!deadLetterQueueUrl) throw new UsageError('--dead-letter-queue-url is required');
-  const toQueueUrl = values.get('--to-queue-url');
-  if (toQueueUrl !== undefined && values.has('--out')) throw new UsageError('use either --out or --to-queue-url, not both');
-  for (const [flag, url] of [['--dead-letter-queue-url', deadLetterQueueUrl], ['--to-queue-url', toQueueUrl]] as const) {
-    if (url !== undefined && !/^https?:\/\//.test(url)) throw new UsageError(`${flag} must be a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got ${url}`);
-  }
-  if (toQueueUrl !== undefined && toQueueUrl === deadLetterQueueUrl) throw new UsageError('--to-queue-url must not be the dead-letter queue itself');
-
-  let maxMessages = 100;
-  const maxText = values.get('--max-messages');
-  if (maxText !== undefined) {
-    if (!/^\d+$/.test(maxText) || Number(maxText) < 1) throw new UsageError(`--max-messages must be a positive integer, got ${maxText}`);
-    maxMessages = Number(maxText);
-  }
-
-  if (flags.has('--delete') && flags.has('--keep')) throw new UsageError('use either --delete or --keep, not both');
-  const deleteAfterReplay = toQueueUrl !== undefined ? !flags.has('--keep') : flags.has('--delete');
-
-  let eventNames = DEFAULT_EVENT_NAMES;
-  const namesText = values.get('--event-names');
-  if (namesText !== undefined && flags.has('--all-events')) throw new UsageError('use either --event-names or --all-events, not both');
-  if (flags.has('--all-events')) eventNames = ALL_EVENT_NAMES;
-  if (namesText !== undefined) {
-    const names = namesText.split(',').map(n => n.trim().toUpperCase()).filter(n => n !== '');
-    const unknown = names.filter(n => !ALL_EVENT_NAMES.includes(n));
-    if (names.length === 0 || unknown.length > 0) {
-      throw new UsageError(`--event-names takes a comma-separated list of ${ALL_EVENT_NAMES.join(', ')}, got ${namesText}`);
-    }
-    eventNames = [...new Set(names)];
+  if (deadLetterQueueUrl !== undefined && !/^https?:\/\/[^/]+\/\d{12}\/[^/]+$/.test(deadLetterQueueUrl)) {
+    throw new UsageError(`--dead-letter-queue-url must be a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got ${deadLetterQueueUrl}`);
   }
 
   return {
     help: false,
-    deadLetterQueueUrl,
-    ...(toQueueUrl !== undefined ? { toQueueUrl } : { out: values.get('--out') ?? 'records.json' }),
-    maxMessages,
-    deleteAfterReplay,
-    eventNames,
-    region: values.get('--region'),
+    pipeName,
+    ...(deadLetterQueueUrl !== undefined ? { deadLetterQueueUrl } : {}),
+    ...(values.has('--out') ? { out: values.get('--out') } : {}),
+    maxMessages: integerOption(values, '--max-messages', 100, 1, 1_000_000),
+    // ReceiveMessage's WaitTimeSeconds range: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+    waitSeconds: integerOption(values, '--wait-seconds', 10, 0, 20),
   };
-}
-
-/** `https://sqs.eu-west-1.amazonaws.com/...` → `eu-west-1`. */
-export function regionFromQueueUrl(url: string): string | undefined {
-  return /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(url)?.[1];
 }
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** The environment to read AWS_REGION from. Default: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const processIo: CliIo = {
   stdout: text => process.stdout.write(text + '\n'),
   stderr: text => process.stderr.write(text + '\n'),
 };
+
+/** The pipe, read with DescribePipe, and the URL of the dead-letter queue to replay. */
+async function loadPipe(args: CliOptions, pipes: PipesClient, sqs: SQSClient): Promise<{ pipe: PipeDefinition; deadLetterQueueUrl: string }> {
+  let pipe: PipeDefinition;
+  try {
+    pipe = pipeFromDescribePipe(await pipes.send(new DescribePipeCommand({ Name: args.pipeName })));
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'NotFoundException') throw new Error(`Pipe ${args.pipeName} does not exist in ${await pipes.config.region()} (DescribePipe: ${(err as Error).message})`);
+    if (name === 'UnsupportedPipeError') throw err;
+    throw new Error(`DescribePipe ${args.pipeName} failed: ${name}: ${(err as Error).message}`);
+  }
+  if (args.deadLetterQueueUrl) return { pipe, deadLetterQueueUrl: args.deadLetterQueueUrl };
+  const arn = pipe.source.deadLetterQueueArn;
+  if (!arn) {
+    throw new Error(`Pipe ${pipe.name} has no dead-letter queue (SourceParameters.DynamoDBStreamParameters.DeadLetterConfig); pass --dead-letter-queue-url`);
+  }
+  try {
+    return { pipe, deadLetterQueueUrl: await queueUrlOf(sqs, arn) };
+  } catch (err) {
+    throw new Error(`Cannot find the dead-letter queue ${arn} (GetQueueUrl: ${(err as Error).name}: ${(err as Error).message})`);
+  }
+}
 
 /** Runs the CLI; resolves to the exit status. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -166,56 +226,74 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`error: ${err.message}\n\n${USAGE}`);
-      return 2;
+      return EXIT.USAGE;
     }
     throw err;
   }
   if (args.help) {
     io.stdout(USAGE);
-    return 0;
+    return EXIT.OK;
+  }
+  if (!(io.env ?? process.env).AWS_REGION) {
+    io.stderr('error: AWS_REGION is not set; set it to the region of the pipe, for example AWS_REGION=eu-west-1');
+    return EXIT.USAGE;
   }
 
+  // Default SDK configuration: region, credentials and AWS_ENDPOINT_URL_* from the environment.
+  const sqs = new SQSClient({});
+  const clients = { sqs, lambda: new LambdaClient({}) };
+  const streams = new DynamoDBStreamsClient({});
+  const pipes = new PipesClient({});
   try {
-    const region = args.region ?? regionFromQueueUrl(args.deadLetterQueueUrl);
-    const sqs = new SQSClient(region ? { region } : {});
-    const streams = new DynamoDBStreamsClient(region ? { region } : {});
-
-    let deliver: Deliver;
-    let written: (() => number) | undefined;
-    if (args.toQueueUrl !== undefined) {
-      deliver = createQueueDeliverer(sqs, args.toQueueUrl);
-    } else {
-      const file = await createFileDeliverer(args.out!);
-      deliver = file.deliver;
-      written = file.written;
+    let loaded;
+    try {
+      loaded = await loadPipe(args, pipes, sqs);
+    } catch (err) {
+      io.stderr(`error: ${(err as Error).message}`);
+      return EXIT.PIPE;
     }
+    const { pipe, deadLetterQueueUrl } = loaded;
 
-    io.stderr(`Replaying from ${args.deadLetterQueueUrl} (event names: ${args.eventNames.join(', ')}; `
-      + `dead-letter messages will be ${args.deleteAfterReplay ? 'deleted after delivery' : 'kept'})`);
+    let delivery: Delivery;
+    let written: (() => number) | undefined;
+    if (args.out !== undefined) {
+      const file = await fileDelivery(args.out);
+      delivery = file;
+      written = () => file.written();
+    } else {
+      delivery = pipeDelivery(pipe, clients);
+    }
+    const path = `${pipe.filterPatterns.length} filter pattern(s)${pipe.enrichment ? `, enrichment ${pipe.enrichment.arn}` : ', no enrichment'}, `
+      + (args.out !== undefined ? `writing to ${args.out}` : `target ${pipe.target.queueArn}, batches of at most ${pipe.source.batchSize}`);
+    io.stderr(`Replaying ${deadLetterQueueUrl} through pipe ${pipe.name} (${path})`);
+
     const summary = await replayDeadLetters({
+      pipe,
       sqs,
       streams,
-      deadLetterQueueUrl: args.deadLetterQueueUrl,
-      deliver,
+      deadLetterQueueUrl,
+      delivery,
       maxMessages: args.maxMessages,
-      deleteAfterReplay: args.deleteAfterReplay,
-      eventNames: args.eventNames,
+      waitTimeSeconds: args.waitSeconds,
       log: line => io.stderr(line),
     });
 
-    const target = args.toQueueUrl ?? (written && written() > 0 ? args.out : `${args.out} (not written: nothing to write)`);
-    io.stdout(`Received ${summary.received} dead-letter message(s); replayed ${summary.messages}, `
-      + `${summary.records} record(s) to ${target}; ${summary.skippedRecords} record(s) left out by the event-name filter; `
-      + `deleted ${summary.deleted} dead-letter message(s).`);
-    if (summary.failed.length > 0) {
-      io.stderr(`${summary.failed.length} message(s) failed and stay on the dead-letter queue:`);
-      for (const f of summary.failed) io.stderr(`  ${f.messageId}: ${f.error}`);
-      return 1;
+    const handled = args.out !== undefined
+      ? `wrote ${summary.written} range(s), ${summary.recordsDelivered} record(s) to ${written && written() > 0 ? args.out : `${args.out} (not written: nothing to write)`}`
+      : `replayed and deleted ${summary.replayed}, delivering ${summary.recordsDelivered} record(s) through the pipe`;
+    io.stdout(`Received ${summary.received} dead-letter message(s); ${handled}; `
+      + `${summary.recordsFilteredOut} record(s) left out by the filter; kept ${summary.kept.length}.`);
+    if (summary.kept.length > 0) {
+      io.stderr(`${summary.kept.length} message(s) stay on the dead-letter queue:`);
+      for (const kept of summary.kept) io.stderr(`  ${kept.messageId}: ${kept.reason}`);
+      return EXIT.KEPT;
     }
-    return 0;
+    return EXIT.OK;
   } catch (err) {
     io.stderr(`error: ${(err as Error).message}`);
-    return 1;
+    return EXIT.KEPT;
+  } finally {
+    for (const client of [sqs, clients.lambda, streams, pipes]) client.destroy();
   }
 }
 
@@ -224,7 +302,7 @@ if (require.main === module) {
     code => { process.exitCode = code; },
     err => {
       process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
+      process.exitCode = EXIT.KEPT;
     },
   );
 }

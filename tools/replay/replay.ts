@@ -1,11 +1,23 @@
 /**
- * Recover records that the EnrichedStreamToQueue pipe dead-lettered.
+ * Re-drive the records of dead-lettered batches through the pipe's own path.
  *
- * When a batch from the table's DynamoDB stream exhausts `maximumRetryAttempts`, the pipe sends its
- * dead-letter queue a message that describes WHERE the batch sits in the stream (shard id, first and last
- * sequence number, stream ARN, ...), not the records themselves. The records remain readable in the
- * stream for its 24 hour retention, so this module reads them back from the stream and re-delivers them
- * in the JSON shape the pipe hands to its enrichment.
+ * When a batch from the table's DynamoDB stream exhausts the pipe's retries, the pipe sends its
+ * dead-letter queue a message that describes WHERE the batch sits in the stream (shard id, first and
+ * last sequence number, batch size, stream ARN), not the records themselves. The records stay
+ * readable in the stream for 24 hours. For each such message this module reads exactly the records of
+ * the range back from the stream, converts them to the shape Pipes hands on (tools/pipe/record.ts),
+ * and sends them through the pipe's filter, its enrichment (the Lambda Invoke API) and its target
+ * (tools/pipe/path.ts), in batches no larger than the pipe's batch size, so that consumers receive the
+ * same messages as from the live path. The pipe is read as it exists where the replay runs: in AWS
+ * with `DescribePipe`, locally from the same API served by tools/local/pipes-api.ts.
+ *
+ * A dead-letter message is deleted ONLY when every record of its range was read and every record
+ * that passes the filter was delivered. Otherwise it stays on the queue, the reason is reported, and
+ * the next run tries again. "Every record of its range was read" means, on an open and on a closed
+ * shard alike: the first record read is the range's start sequence number, the last is its end
+ * sequence number, and the number of records equals the message's `batchSize` (see
+ * {@link rangeProblem}). Delivery is at least once: a message whose delivery failed half way, or
+ * whose delete failed, is delivered again by the next run.
  *
  * Dead-letter message shapes accepted by {@link parseDeadLetterMessage}, and where they come from:
  *
@@ -31,33 +43,20 @@
  * `DDBStreamBatchInfo` = { shardId, startSequenceNumber, endSequenceNumber, approximateArrivalOfFirstRecord,
  * approximateArrivalOfLastRecord, batchSize, streamArn } in every shape. Anything else is rejected with an
  * error that says what was expected.
- *
- * Re-delivery is at least once: a batch whose delivery partly succeeded is delivered again in full on the next
- * run, and a message whose delete fails after delivery is replayed again.
  */
 import { randomUUID } from 'node:crypto';
 import { access, rename, unlink, writeFile } from 'node:fs/promises';
 import {
   _Record,
-  AttributeValue,
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
-import {
-  DeleteMessageCommand,
-  Message,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SendMessageBatchRequestEntry,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-
-/** Stream event names a DynamoDB stream record can carry. */
-export const ALL_EVENT_NAMES: readonly string[] = ['INSERT', 'MODIFY', 'REMOVE'];
-
-/** The construct's default pipe filter only lets INSERT records through. */
-export const DEFAULT_EVENT_NAMES: readonly string[] = ['INSERT'];
+import { DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PipeDefinition } from '../pipe/definition';
+import { enrich, matchesFilter, PipeClients, PipeStageError, sendToTarget } from '../pipe/path';
+import { PipeRecord, regionOfArn, toPipeRecord } from '../pipe/record';
 
 /** Where a dead-lettered batch sits in the stream. */
 export interface DeadLetterBatchInfo {
@@ -78,35 +77,6 @@ export interface DeadLetterBatchInfo {
   readonly format: 'pipes' | 'lambda';
 }
 
-/** A stream record in the JSON shape EventBridge Pipes passes to the enrichment for a DynamoDB source. */
-export interface PipeStreamRecord {
-  readonly eventID?: string;
-  readonly eventName?: string;
-  readonly eventVersion?: string;
-  readonly eventSource?: string;
-  readonly awsRegion?: string;
-  readonly dynamodb: {
-    readonly ApproximateCreationDateTime?: number;
-    readonly Keys?: Record<string, unknown>;
-    readonly NewImage?: Record<string, unknown>;
-    readonly OldImage?: Record<string, unknown>;
-    readonly SequenceNumber?: string;
-    readonly SizeBytes?: number;
-    readonly StreamViewType?: string;
-  };
-  readonly eventSourceARN: string;
-  readonly userIdentity?: { readonly type?: string; readonly principalId?: string };
-}
-
-/** The DLQ message a batch came from, passed to a {@link Deliver} function for context. */
-export interface DeliverySource {
-  readonly messageId: string;
-  readonly batch: DeadLetterBatchInfo;
-}
-
-/** Delivers the recovered records of one dead-letter message; must throw if they were not all delivered. */
-export type Deliver = (records: PipeStreamRecord[], source: DeliverySource) => Promise<void>;
-
 /** A failure of the replay; its name is its class's name. */
 export class ReplayError extends Error {
   constructor(message: string) {
@@ -121,11 +91,8 @@ export class DeadLetterMessageError extends ReplayError {}
 /** The batch is older than the stream's 24 hour retention, so its records are gone. */
 export class RecordsExpiredError extends ReplayError {}
 
-/** The stream did not yield the whole batch (yet); the dead-letter message should be kept for a later attempt. */
-export class IncompleteBatchError extends ReplayError {}
-
-/** Some records could not be delivered. */
-export class DeliveryError extends ReplayError {}
+/** The stream or its shard no longer exists. */
+export class StreamGoneError extends ReplayError {}
 
 const SEQUENCE_NUMBER = /^\d{1,40}$/;
 const STREAM_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[^/]+\/stream\/.+$/;
@@ -249,270 +216,247 @@ export function parseDeadLetterMessage(body: string): DeadLetterBatchInfo {
   };
 }
 
-export interface ReadBatchOptions {
-  /** Give up (IncompleteBatchError) after this many consecutive empty GetRecords pages on an open shard. Default 10. */
+export interface ReadRangeOptions {
+  /** Stop after this many consecutive empty GetRecords pages on an open shard. Default 10. */
   readonly maxEmptyPages?: number;
   /** Pause after an empty page, to stay under the GetRecords rate limit. Default 250 ms. */
   readonly emptyPageDelayMs?: number;
-  /** Hard cap on GetRecords calls for one batch. Default 1000. */
+  /** Hard cap on GetRecords calls for one range. Default 1000. */
   readonly maxPages?: number;
-  /** `Limit` for each GetRecords call. Default: service default (1000). */
+  /** Fresh iterators taken after a TrimmedDataAccessException or ExpiredIteratorException from GetRecords. Default 5. */
+  readonly maxIteratorRenewals?: number;
+  /** `Limit` for each GetRecords call. Default: the service's (1000). */
   readonly pageSize?: number;
   /** Injected for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** Why reading a range stopped. */
+export type RangeReadEnd =
+  /** The record at the end sequence number was read. */
+  | 'end'
+  /** A record after the end sequence number was read, but not the end itself. */
+  | 'past-end'
+  /** The shard is closed (no NextShardIterator) and ended before the end sequence number. */
+  | 'shard-closed'
+  /** The open shard returned `maxEmptyPages` empty pages in a row before the end sequence number. */
+  | 'empty-pages'
+  /** `maxPages` GetRecords calls did not reach the end sequence number. */
+  | 'page-limit';
+
+/** What {@link readRange} read. */
+export interface RangeRead {
+  /** The records with start ≤ sequence number ≤ end, in stream order. */
+  readonly records: _Record[];
+  readonly end: RangeReadEnd;
+  /** GetRecords calls made. */
+  readonly pages: number;
+}
+
 const defaultSleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
+
+function where(info: DeadLetterBatchInfo): string {
+  return `shard ${info.shardId} of ${info.streamArn} (sequence numbers ${info.startSequenceNumber}..${info.endSequenceNumber})`;
+}
 
 function describeStreamError(err: unknown, info: DeadLetterBatchInfo): Error {
   const name = (err as { name?: string } | undefined)?.name;
-  const where = `shard ${info.shardId} of ${info.streamArn} (sequence numbers ${info.startSequenceNumber}..${info.endSequenceNumber})`;
   if (name === 'TrimmedDataAccessException') {
     const firstArrival = info.approximateArrivalOfFirstRecord ? `, first record arrived ${info.approximateArrivalOfFirstRecord}` : '';
     return new RecordsExpiredError(
-      `The records of this batch have expired from the stream (older than the 24 hour DynamoDB Streams retention${firstArrival}): ${where}. `
+      `The records of this batch have expired from the stream (older than the 24 hour DynamoDB Streams retention${firstArrival}): ${where(info)}. `
       + 'They can no longer be replayed from the stream; recover them from the table or a backup.',
     );
   }
   if (name === 'ResourceNotFoundException') {
-    return new Error(`The stream or shard no longer exists (stream disabled or table deleted?): ${where}`);
+    return new StreamGoneError(`The stream or shard no longer exists (stream disabled or table deleted?): ${where(info)}`);
   }
   return err instanceof Error ? err : new Error(String(err));
 }
 
 /**
- * Reads the records of a dead-lettered batch back from the stream, in order, start and end inclusive.
+ * Reads the records of a dead-lettered range back from the stream, in order, start and end inclusive:
+ * an iterator `AT_SEQUENCE_NUMBER` the start
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetShardIterator.html),
+ * then GetRecords until a record at or past the end sequence number, the end of a closed shard, or a
+ * bounded number of empty pages on an open shard. Sequence numbers are compared as BigInt (they are
+ * decimal strings of different lengths).
  *
- * Stops when the end sequence number has been reached or passed, or when the shard is closed (no
- * NextShardIterator). Sequence numbers are compared as BigInt.
+ * A TrimmedDataAccessException or ExpiredIteratorException from GetRecords renews the iterator
+ * (`AFTER_SEQUENCE_NUMBER` the last record read, or `AT_SEQUENCE_NUMBER` the start): an iterator
+ * expires after 15 minutes, and DynamoDB Local throws TrimmedDataAccessException for a held iterator
+ * after an empty page when another table is written. If the renewal itself is refused as trimmed, the
+ * records have expired. It does not decide whether the range is complete: see {@link rangeProblem}.
  *
- * @throws RecordsExpiredError if the batch is older than the stream's retention.
- * @throws IncompleteBatchError if an open shard returns too many empty pages before the end, or no record of the batch is found.
+ * @throws RecordsExpiredError if the range is older than the stream's retention.
+ * @throws StreamGoneError if the stream or shard no longer exists.
  */
-export async function readBatch(
-  streams: DynamoDBStreamsClient,
-  info: DeadLetterBatchInfo,
-  options: ReadBatchOptions = {},
-): Promise<_Record[]> {
+export async function readRange(streams: DynamoDBStreamsClient, info: DeadLetterBatchInfo, options: ReadRangeOptions = {}): Promise<RangeRead> {
   const maxEmptyPages = options.maxEmptyPages ?? 10;
   const emptyPageDelayMs = options.emptyPageDelayMs ?? 250;
   const maxPages = options.maxPages ?? 1000;
+  const maxRenewals = options.maxIteratorRenewals ?? 5;
   const sleep = options.sleep ?? defaultSleep;
   const start = BigInt(info.startSequenceNumber);
   const end = BigInt(info.endSequenceNumber);
-
-  let iterator: string | undefined;
-  try {
-    const out = await streams.send(new GetShardIteratorCommand({
-      StreamArn: info.streamArn,
-      ShardId: info.shardId,
-      ShardIteratorType: 'AT_SEQUENCE_NUMBER',
-      SequenceNumber: info.startSequenceNumber,
-    }));
-    iterator = out.ShardIterator;
-  } catch (err) {
-    throw describeStreamError(err, info);
-  }
-  if (!iterator) {
-    throw new IncompleteBatchError(`GetShardIterator returned no iterator for shard ${info.shardId} of ${info.streamArn}`);
-  }
-
   const records: _Record[] = [];
-  let emptyPages = 0;
-  for (let page = 1; iterator; page++) {
-    if (page > maxPages) {
-      throw new IncompleteBatchError(`Read ${maxPages} pages of shard ${info.shardId} without reaching sequence number ${info.endSequenceNumber}`);
-    }
-    let out;
+  let lastSequenceNumber: string | undefined;
+
+  const iterator = async (): Promise<string | undefined> => {
+    const type: ShardIteratorType = lastSequenceNumber ? 'AFTER_SEQUENCE_NUMBER' : 'AT_SEQUENCE_NUMBER';
     try {
-      out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.pageSize }));
+      const out = await streams.send(new GetShardIteratorCommand({
+        StreamArn: info.streamArn,
+        ShardId: info.shardId,
+        ShardIteratorType: type,
+        SequenceNumber: lastSequenceNumber ?? info.startSequenceNumber,
+      }));
+      return out.ShardIterator;
     } catch (err) {
       throw describeStreamError(err, info);
     }
-    const pageRecords = out.Records ?? [];
-    for (const record of pageRecords) {
+  };
+
+  let shardIterator = await iterator();
+  let emptyPages = 0;
+  let renewals = 0;
+  let pages = 0;
+  while (shardIterator) {
+    if (pages >= maxPages) return { records, end: 'page-limit', pages };
+    pages++;
+    let out;
+    try {
+      out = await streams.send(new GetRecordsCommand({ ShardIterator: shardIterator, Limit: options.pageSize }));
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if ((name === 'TrimmedDataAccessException' || name === 'ExpiredIteratorException') && renewals < maxRenewals) {
+        renewals++;
+        shardIterator = await iterator();
+        continue;
+      }
+      throw describeStreamError(err, info);
+    }
+    const page = out.Records ?? [];
+    for (const record of page) {
       const sequenceNumber = record.dynamodb?.SequenceNumber;
       if (!sequenceNumber || !SEQUENCE_NUMBER.test(sequenceNumber)) {
         throw new Error(`Stream record ${record.eventID ?? '(no eventID)'} has no valid dynamodb.SequenceNumber`);
       }
+      lastSequenceNumber = sequenceNumber;
       const seq = BigInt(sequenceNumber);
       if (seq < start) continue;
-      if (seq > end) return records;
+      if (seq > end) return { records, end: 'past-end', pages };
       records.push(record);
-      if (seq === end) return records;
+      if (seq === end) return { records, end: 'end', pages };
     }
-
-    iterator = out.NextShardIterator;
-    if (pageRecords.length === 0) {
+    shardIterator = out.NextShardIterator;
+    if (page.length === 0) {
       emptyPages++;
-      if (iterator && emptyPages >= maxEmptyPages) {
-        throw new IncompleteBatchError(
-          `Shard ${info.shardId} returned ${emptyPages} empty pages before sequence number ${info.endSequenceNumber} `
-          + `(read ${records.length} record(s) so far); try again later`,
-        );
-      }
-      if (iterator) await sleep(emptyPageDelayMs);
+      if (shardIterator && emptyPages >= maxEmptyPages) return { records, end: 'empty-pages', pages };
+      if (shardIterator) await sleep(emptyPageDelayMs);
     } else {
       emptyPages = 0;
     }
   }
-
-  // The shard is closed and ended before the end sequence number: what was read is all there is.
-  if (records.length === 0) {
-    throw new IncompleteBatchError(
-      `No record between sequence numbers ${info.startSequenceNumber} and ${info.endSequenceNumber} found in closed shard ${info.shardId} of ${info.streamArn}`,
-    );
-  }
-  return records;
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-function attributeToJson(value: AttributeValue): unknown {
-  if (value.B !== undefined) return { B: bytesToBase64(value.B) };
-  if (value.BS !== undefined) return { BS: value.BS.map(bytesToBase64) };
-  if (value.M !== undefined) return { M: imageToJson(value.M) };
-  if (value.L !== undefined) return { L: value.L.map(attributeToJson) };
-  return { ...value };
-}
-
-function imageToJson(image: Record<string, AttributeValue> | undefined): Record<string, unknown> | undefined {
-  if (image === undefined) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(image)) out[name] = attributeToJson(value);
-  return out;
+  return { records, end: 'shard-closed', pages };
 }
 
 /**
- * Converts a record returned by the DynamoDB Streams SDK client to the JSON the pipe passes on:
- * creation time in epoch seconds, binary attributes base64-encoded, plus `eventSourceARN`.
+ * Whether a range was read whole; `undefined` if so, else why not. The same rule for an open and a
+ * closed shard:
+ * - the range's end was reached (the end record was read, not only a later one, nor the end of the shard);
+ * - the first record read is the range's start sequence number;
+ * - the number of records equals the message's `batchSize`. A message without `batchSize` cannot
+ *   rule out a gap inside the range, so it is never complete.
+ *
+ * `batchSize` counts the records of the failed batch. Lambda's event filtering drops records that match
+ * no filter before they join a batch ("If none of your filters are satisfied, Lambda discards the
+ * record", https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html), so a range may
+ * also hold records the filter dropped; the Pipes documentation does not say which of the two its
+ * `batchSize` counts. Both are accepted: all records of the range, or those that pass the filter.
  */
-export function toPipeRecord(record: _Record, streamArn: string): PipeStreamRecord {
-  const d = record.dynamodb ?? {};
+export function rangeProblem(info: DeadLetterBatchInfo, read: RangeRead, passingFilter: number): string | undefined {
+  const count = read.records.length;
+  const sizeNote = info.batchSize === undefined ? '' : ` of its batchSize ${info.batchSize}`;
+  switch (read.end) {
+    case 'shard-closed':
+      return `the shard is closed and ends before the range's end sequence number ${info.endSequenceNumber} (read ${count} record(s)${sizeNote})`;
+    case 'empty-pages':
+      return `the open shard returned only empty pages before the range's end sequence number ${info.endSequenceNumber} (read ${count} record(s)${sizeNote}); try again later`;
+    case 'page-limit':
+      return `${read.pages} GetRecords pages did not reach the range's end sequence number ${info.endSequenceNumber} (read ${count} record(s)${sizeNote})`;
+    case 'past-end':
+      return `no record has the range's end sequence number ${info.endSequenceNumber} (a gap: read ${count} record(s)${sizeNote}, then one past the end)`;
+    case 'end':
+      break;
+  }
+  const first = read.records[0]?.dynamodb?.SequenceNumber;
+  if (first !== info.startSequenceNumber) {
+    return `no record has the range's start sequence number ${info.startSequenceNumber} (a gap: the first record read is ${first})`;
+  }
+  if (info.batchSize === undefined) {
+    return `the dead-letter message has no batchSize, so a gap inside the range cannot be ruled out (read ${count} record(s))`;
+  }
+  if (count !== info.batchSize && passingFilter !== info.batchSize) {
+    return `read ${count} record(s) (${passingFilter} pass the filter) between the range's start and end, but its batchSize is ${info.batchSize} (a gap)`;
+  }
+  return undefined;
+}
+
+/** Where the records of a complete range go. */
+export interface Delivery {
+  /** Whether a delivered range's dead-letter message is deleted. */
+  readonly deletesMessages: boolean;
+  /** Whether incomplete ranges are handed over too (for writing out, never for the pipe's path). */
+  readonly acceptsIncompleteRanges: boolean;
+  /**
+   * Delivers the records of one range that pass the filter, in stream order. Must throw if any was not
+   * delivered; the dead-letter message is then kept.
+   */
+  deliver(records: PipeRecord[], source: DeliverySource): Promise<void>;
+}
+
+/** The dead-letter message a range came from. */
+export interface DeliverySource {
+  readonly messageId: string;
+  readonly batch: DeadLetterBatchInfo;
+}
+
+/**
+ * Delivers through the pipe's own path: chunks of at most the pipe's batch size go through the
+ * enrichment (one Lambda invocation per chunk, with the JSON array) and the target, exactly as
+ * tools/pipe/path.ts executes them for the live pipe.
+ */
+export function pipeDelivery(pipe: PipeDefinition, clients: PipeClients): Delivery {
   return {
-    eventID: record.eventID,
-    eventName: record.eventName,
-    eventVersion: record.eventVersion,
-    eventSource: record.eventSource,
-    awsRegion: record.awsRegion,
-    dynamodb: {
-      ApproximateCreationDateTime: d.ApproximateCreationDateTime === undefined
-        ? undefined
-        : Math.floor(d.ApproximateCreationDateTime.getTime() / 1000),
-      Keys: imageToJson(d.Keys),
-      NewImage: imageToJson(d.NewImage),
-      OldImage: imageToJson(d.OldImage),
-      SequenceNumber: d.SequenceNumber,
-      SizeBytes: d.SizeBytes,
-      StreamViewType: d.StreamViewType,
-    },
-    eventSourceARN: streamArn,
-    ...(record.userIdentity ? { userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } } : {}),
-  };
-}
-
-export interface QueueDelivererOptions {
-  /** SendMessageBatch attempts for entries that keep failing (non sender-fault). Default 3. */
-  readonly maxAttempts?: number;
-  /** Base of the exponential pause between attempts. Default 200 ms. */
-  readonly retryDelayMs?: number;
-  /** Injected for tests. */
-  readonly sleep?: (ms: number) => Promise<void>;
-}
-
-const MAX_BATCH_ENTRIES = 10;
-const MAX_BATCH_BYTES = 256 * 1024;
-
-function chunkEntries(entries: SendMessageBatchRequestEntry[]): SendMessageBatchRequestEntry[][] {
-  const chunks: SendMessageBatchRequestEntry[][] = [];
-  let current: SendMessageBatchRequestEntry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = Buffer.byteLength(entry.MessageBody ?? '', 'utf8');
-    if (current.length > 0 && (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(entry);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-/**
- * Sends each record as one SQS message (body = the record's pipe JSON) with SendMessageBatch, in chunks of
- * at most 10 entries / 256 KiB. Failed entries are retried up to `maxAttempts`; sender faults are not retried.
- * For a FIFO queue, the shard id is the message group and the stream eventID the deduplication id.
- */
-export function createQueueDeliverer(sqs: SQSClient, queueUrl: string, options: QueueDelivererOptions = {}): Deliver {
-  const maxAttempts = options.maxAttempts ?? 3;
-  const retryDelayMs = options.retryDelayMs ?? 200;
-  const sleep = options.sleep ?? defaultSleep;
-  const fifo = queueUrl.endsWith('.fifo');
-
-  return async (records, source) => {
-    const entries: SendMessageBatchRequestEntry[] = records.map((record, i) => ({
-      Id: `r${i}`,
-      MessageBody: JSON.stringify(record),
-      ...(fifo ? {
-        MessageGroupId: source.batch.shardId,
-        MessageDeduplicationId: record.eventID ?? record.dynamodb.SequenceNumber,
-      } : {}),
-    }));
-
-    const problems: string[] = [];
-    for (const chunk of chunkEntries(entries)) {
-      let pending = chunk;
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
-        const failed = out.Failed ?? [];
-        if (failed.length === 0) break;
-        const retryable = new Set<string>();
-        for (const f of failed) {
-          if (f.SenderFault) {
-            problems.push(`${f.Id}: ${f.Code ?? 'error'} ${f.Message ?? ''} (sender fault, not retried)`.trim());
-          } else {
-            retryable.add(f.Id ?? '');
-          }
-        }
-        pending = pending.filter(e => retryable.has(e.Id ?? ''));
-        if (pending.length > 0 && attempt >= maxAttempts) {
-          for (const f of failed.filter(x => !x.SenderFault)) {
-            problems.push(`${f.Id}: ${f.Code ?? 'error'} ${f.Message ?? ''} (after ${attempt} attempts)`.trim());
-          }
-          break;
-        }
-        if (pending.length > 0) await sleep(retryDelayMs * 2 ** (attempt - 1));
+    deletesMessages: true,
+    acceptsIncompleteRanges: false,
+    deliver: async (records) => {
+      const size = Math.max(1, pipe.source.batchSize);
+      for (let i = 0; i < records.length; i += size) {
+        const chunk = records.slice(i, i + size);
+        const items = await enrich(pipe, clients, chunk);
+        await sendToTarget(pipe, clients, items);
       }
-    }
-    if (problems.length > 0) {
-      throw new DeliveryError(`${problems.length} of ${records.length} record(s) not sent to ${queueUrl}: ${problems.join('; ')}`);
-    }
+    },
   };
 }
 
-/** A deliverer that writes a JSON file, plus how many records it has written. */
-export interface FileDeliverer {
-  readonly deliver: Deliver;
-  readonly written: () => number;
-}
-
 /**
- * Collects the records into one JSON array written to `path` (rewritten atomically after every
- * delivery, so the file is on disk before the dead-letter message may be deleted). The array is
- * exactly what the pipe would pass to the enrichment. Refuses to overwrite an existing file.
+ * Collects the records that pass the filter into one JSON array written to `path` (rewritten atomically
+ * after every range). The array is what the pipe would hand its enrichment. Dead-letter messages are
+ * kept. Incomplete ranges are written too (what is still readable may be worth saving before it
+ * expires), and reported. Refuses to overwrite an existing file.
  */
-export async function createFileDeliverer(path: string): Promise<FileDeliverer> {
+export async function fileDelivery(path: string): Promise<Delivery & { written(): number }> {
   const exists = await access(path).then(() => true, () => false);
   if (exists) {
     throw new Error(`${path} already exists; choose another --out path or move the file away (it may hold records recovered earlier)`);
   }
-  let all: PipeStreamRecord[] = [];
+  let all: PipeRecord[] = [];
   return {
+    deletesMessages: false,
+    acceptsIncompleteRanges: true,
     written: () => all.length,
     deliver: async (records) => {
       const next = [...all, ...records];
@@ -530,46 +474,50 @@ export async function createFileDeliverer(path: string): Promise<FileDeliverer> 
 }
 
 export interface ReplayOptions {
+  /** The pipe whose dead-letter queue is replayed (its stream, filter, enrichment, target and batch size). */
+  readonly pipe: PipeDefinition;
   readonly sqs: SQSClient;
   readonly streams: DynamoDBStreamsClient;
   readonly deadLetterQueueUrl: string;
-  readonly deliver: Deliver;
+  readonly delivery: Delivery;
   /** Stop after receiving this many dead-letter messages. Default 100. */
   readonly maxMessages?: number;
-  /** Delete each dead-letter message after its records were delivered. Default true. */
-  readonly deleteAfterReplay?: boolean;
-  /**
-   * Only records with these stream event names are delivered. Default `['INSERT']`, matching the
-   * construct's default filter; pass the names your pipe's filter lets through, or {@link ALL_EVENT_NAMES}.
-   */
-  readonly eventNames?: readonly string[];
-  /** ReceiveMessage long-poll wait. Default 10 s. */
+  /** ReceiveMessage long-poll wait, 0 to 20 s. Default 10 s. */
   readonly waitTimeSeconds?: number;
-  /** How long a received message stays hidden (and, if it fails, until it can be retried). Default 300 s. */
+  /** How long a received message stays hidden (and, if it is kept, until it can be retried). Default 300 s. */
   readonly visibilityTimeoutSeconds?: number;
-  readonly readOptions?: ReadBatchOptions;
+  readonly readOptions?: ReadRangeOptions;
   /** Progress and warnings. Default: silent. */
   readonly log?: (line: string) => void;
 }
 
-export interface ReplayFailure {
+/** What happened to one dead-letter message. */
+export interface MessageOutcome {
   readonly messageId: string;
-  readonly error: string;
+  /** `replayed`: delivered and deleted; `written`: written to the file and kept; `kept`: not (completely) handled, kept on the queue. */
+  readonly outcome: 'replayed' | 'written' | 'kept';
+  /** Records of the range read from the stream. */
+  readonly recordsRead: number;
+  /** Of those, records that pass the pipe's filter (and were delivered, unless kept). */
+  readonly recordsPassingFilter: number;
+  /** Why the message was kept, or why it is a problem although handled. */
+  readonly reason?: string;
 }
 
 export interface ReplaySummary {
   /** Dead-letter messages received. */
   readonly received: number;
-  /** Dead-letter messages whose records were delivered. */
-  readonly messages: number;
-  /** Records delivered. */
-  readonly records: number;
-  /** Records read from the stream but left out by the eventNames filter. */
-  readonly skippedRecords: number;
-  /** Dead-letter messages deleted. */
-  readonly deleted: number;
-  /** Messages left on the dead-letter queue because something failed. */
-  readonly failed: ReplayFailure[];
+  /** Messages deleted after every record of their range was delivered. */
+  readonly replayed: number;
+  /** Messages whose complete range was written to the file (kept on the queue). */
+  readonly written: number;
+  /** Records delivered (or written). */
+  readonly recordsDelivered: number;
+  /** Records of handled ranges that the filter left out. */
+  readonly recordsFilteredOut: number;
+  /** Messages kept on the dead-letter queue because something was incomplete or failed, with the reason. */
+  readonly kept: MessageOutcome[];
+  readonly messages: MessageOutcome[];
 }
 
 interface Received {
@@ -587,25 +535,99 @@ function byStreamPosition(a: Received, b: Received): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+function errorText(err: unknown): string {
+  if (err instanceof PipeStageError) {
+    return `the ${err.stage === 'ENRICHMENT' ? 'enrichment' : 'target'} stage failed: ${err.message}`;
+  }
+  return (err as Error).message ?? String(err);
+}
+
 /**
- * Drains the dead-letter queue: for each message, parse it, read its batch back from the stream, deliver the
- * records that pass the event-name filter, and only then (if `deleteAfterReplay`) delete the message.
- * A message that fails anywhere stays on the queue (it reappears after the visibility timeout) and is reported.
+ * Drains the dead-letter queue: for each message (in stream order per shard), parse it, read its range
+ * from the stream, check the range is complete, deliver the records that pass the pipe's filter, and
+ * only then delete the message. A message that is incomplete or fails anywhere stays on the queue
+ * (visible again after the visibility timeout) and is reported with the reason.
  */
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplaySummary> {
+  const { pipe, delivery } = options;
   const maxMessages = options.maxMessages ?? 100;
-  const deleteAfterReplay = options.deleteAfterReplay ?? true;
-  const eventNames = new Set(options.eventNames ?? DEFAULT_EVENT_NAMES);
   const log = options.log ?? (() => undefined);
   const queueUrl = options.deadLetterQueueUrl;
+  const region = regionOfArn(pipe.source.streamArn);
 
+  const messages: MessageOutcome[] = [];
   let received = 0;
-  let messages = 0;
-  let records = 0;
-  let skippedRecords = 0;
-  let deleted = 0;
-  const failed: ReplayFailure[] = [];
   const seen = new Set<string>();
+
+  const keep = (outcome: Omit<MessageOutcome, 'outcome'>): void => {
+    messages.push({ ...outcome, outcome: 'kept' });
+    log(`${outcome.messageId}: kept on the dead-letter queue: ${outcome.reason}`);
+  };
+
+  const handle = async (item: Received): Promise<void> => {
+    const messageId = item.messageId;
+    if (!item.info) {
+      keep({ messageId, recordsRead: 0, recordsPassingFilter: 0, reason: item.error ?? 'unparseable' });
+      return;
+    }
+    const info = item.info;
+    if (info.streamArn !== pipe.source.streamArn) {
+      keep({
+        messageId,
+        recordsRead: 0,
+        recordsPassingFilter: 0,
+        reason: `the range is in stream ${info.streamArn}, but pipe ${pipe.name} reads ${pipe.source.streamArn}`,
+      });
+      return;
+    }
+    let read: RangeRead;
+    try {
+      read = await readRange(options.streams, info, options.readOptions);
+    } catch (err) {
+      keep({ messageId, recordsRead: 0, recordsPassingFilter: 0, reason: errorText(err) });
+      return;
+    }
+    let records: PipeRecord[];
+    let passing: PipeRecord[];
+    try {
+      records = read.records.map(r => toPipeRecord(r, info.streamArn, region));
+      passing = records.filter(r => matchesFilter(pipe, r));
+    } catch (err) {
+      keep({ messageId, recordsRead: read.records.length, recordsPassingFilter: 0, reason: errorText(err) });
+      return;
+    }
+    const counts = { messageId, recordsRead: records.length, recordsPassingFilter: passing.length };
+    const problem = rangeProblem(info, read, passing.length);
+    if (problem && !delivery.acceptsIncompleteRanges) {
+      keep({ ...counts, reason: `not every record of the range could be read: ${problem}` });
+      return;
+    }
+    try {
+      if (passing.length > 0) {
+        await delivery.deliver(passing, { messageId, batch: info });
+      }
+    } catch (err) {
+      keep({ ...counts, reason: errorText(err) });
+      return;
+    }
+    if (problem) {
+      keep({ ...counts, reason: `written, but not every record of the range could be read: ${problem}` });
+      return;
+    }
+    if (!delivery.deletesMessages) {
+      messages.push({ ...counts, outcome: 'written' });
+      log(`${messageId}: wrote ${passing.length} record(s) of shard ${info.shardId} (${records.length - passing.length} left out by the filter); message kept`);
+      return;
+    }
+    try {
+      await options.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: item.message.ReceiptHandle }));
+    } catch (err) {
+      keep({ ...counts, reason: `its records were delivered but the message could not be deleted, so a later run will deliver them again: ${(err as Error).message}` });
+      return;
+    }
+    messages.push({ ...counts, outcome: 'replayed' });
+    log(`${messageId}: replayed ${passing.length} record(s) of shard ${info.shardId} (${records.length - passing.length} left out by the filter); message deleted`);
+  };
 
   while (received < maxMessages) {
     const out = await options.sqs.send(new ReceiveMessageCommand({
@@ -628,46 +650,19 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
     });
     received += batch.length;
     batch.sort(byStreamPosition);
-
     for (const item of batch) {
-      if (!item.info) {
-        failed.push({ messageId: item.messageId, error: item.error ?? 'unparseable' });
-        log(`${item.messageId}: kept on the dead-letter queue: ${item.error}`);
-        continue;
-      }
-      const info = item.info;
-      try {
-        const raw = await readBatch(options.streams, info, options.readOptions);
-        if (info.batchSize !== undefined && raw.length !== info.batchSize) {
-          log(`${item.messageId}: warning: read ${raw.length} record(s) from the stream, the dead-letter message says batchSize ${info.batchSize}`);
-        }
-        const selected = raw.filter(r => eventNames.has(r.eventName ?? ''));
-        if (selected.length > 0) {
-          await options.deliver(selected.map(r => toPipeRecord(r, info.streamArn)), { messageId: item.messageId, batch: info });
-        }
-        messages++;
-        records += selected.length;
-        skippedRecords += raw.length - selected.length;
-        log(`${item.messageId}: delivered ${selected.length} record(s) of shard ${info.shardId}`
-          + (raw.length > selected.length ? ` (${raw.length - selected.length} left out by the event-name filter)` : ''));
-      } catch (err) {
-        failed.push({ messageId: item.messageId, error: (err as Error).message });
-        log(`${item.messageId}: kept on the dead-letter queue: ${(err as Error).message}`);
-        continue;
-      }
-
-      if (deleteAfterReplay) {
-        try {
-          await options.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: item.message.ReceiptHandle }));
-          deleted++;
-        } catch (err) {
-          const error = `records were delivered but the dead-letter message could not be deleted, so a later run will deliver them again: ${(err as Error).message}`;
-          failed.push({ messageId: item.messageId, error });
-          log(`${item.messageId}: ${error}`);
-        }
-      }
+      await handle(item);
     }
   }
 
-  return { received, messages, records, skippedRecords, deleted, failed };
+  const done = messages.filter(m => m.outcome !== 'kept');
+  return {
+    received,
+    replayed: messages.filter(m => m.outcome === 'replayed').length,
+    written: messages.filter(m => m.outcome === 'written').length,
+    recordsDelivered: done.reduce((n, m) => n + m.recordsPassingFilter, 0),
+    recordsFilteredOut: done.reduce((n, m) => n + m.recordsRead - m.recordsPassingFilter, 0),
+    kept: messages.filter(m => m.outcome === 'kept'),
+    messages,
+  };
 }
