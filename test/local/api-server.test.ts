@@ -8,10 +8,11 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ApiRoute, apiRoutesFromTemplate, startApiServer } from '../../tools/local/api-server';
@@ -67,9 +68,11 @@ describe('the dentist booking API, served locally from its synthesized template'
 
   beforeAll(async () => {
     outdir = mkdtempSync(path.join(tmpdir(), 'dentist-api-'));
-    const services = Promise.all([startDynamoDBLocal(), startSqsEmulator()]);
-    execFileSync(path.join(__dirname, '..', '..', 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '-o', outdir], { cwd: DENTIST, stdio: 'pipe' });
-    [dynamodb, sqs] = await services;
+    // Synthesis and the services' startup overlap.
+    const cdk = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'cdk');
+    const synth = promisify(execFile)(cdk, ['synth', '--quiet', '-o', outdir], { cwd: DENTIST });
+    [dynamodb, sqs] = await Promise.all([startDynamoDBLocal(), startSqsEmulator()]);
+    await synth;
 
     dynamodbClient = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: REGION, credentials: CREDENTIALS });
     const sqsClient = new SQSClient({ endpoint: sqs.endpoint, region: REGION, credentials: CREDENTIALS });
