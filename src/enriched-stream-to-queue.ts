@@ -64,7 +64,9 @@ export interface EnrichedStreamToQueueProps {
   /**
    * Which stream records reach the enrichment. Filtering happens before enrichment, so records
    * that are filtered out cost neither a pipe request nor an enrichment invocation.
-   * The construct refuses patterns that EventBridge Pipes would reject (see `EventPattern.validateFilter`).
+   * The construct refuses patterns that EventBridge Pipes would reject (see
+   * `testing.EventPattern.validateFilter`), a filter without patterns (it would pass every record),
+   * and a test of an image the table's stream does not carry (`OldImage` on a `NEW_IMAGE` stream).
    *
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html
    * @default - INSERT records only (`DynamoDBStreamFilter.inserts()`, an exact `eventName` match)
@@ -290,7 +292,8 @@ export interface EnrichedStreamToQueueProps {
   /**
    * The role the pipe assumes. The construct adds to it what the pipe needs (stream read,
    * enrichment invoke, sending to both queues, log writes), as statements of its default policy.
-   * Its trust policy is yours: it must let `pipes.amazonaws.com` assume it.
+   * Its trust policy is yours: it must let `pipes.amazonaws.com` assume it. A role imported with
+   * `mutable: false` takes no statements: grant it the permissions yourself.
    *
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html
    * @default - a new role that only EventBridge Pipes of this account may assume
