@@ -402,6 +402,7 @@ describe('source tuning', () => {
     ['parallelizationFactor must be an integer from 1 to 10, got 0', { parallelizationFactor: 0 }],
     ['parallelizationFactor must be an integer from 1 to 10, got 11', { parallelizationFactor: 11 }],
     ['maxReceiveCount must be an integer from 1 to 1000, got 0', { maxReceiveCount: 0 }],
+    ['maxReceiveCount must be an integer from 1 to 1000, got 1001', { maxReceiveCount: 1001 }],
   ] as Array<[string, Partial<EnrichedStreamToQueueProps>]>)('refuses with "%s"', (message, props) => {
     expect(() => build(props)).toThrow(message);
   });
