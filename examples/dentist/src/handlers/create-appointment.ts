@@ -1,10 +1,12 @@
 /**
  * POST /appointments (API Gateway REST API, Lambda proxy integration).
  *
- * - 201 `{id, appointment}`: the appointment was stored.
+ * - 201 `{id, appointment}`: the appointment was stored. This holds too when the SDK retried a put
+ *   whose response was lost after DynamoDB had stored the item (see bookAppointment).
  * - 201 `{id, appointment}` with the header `Idempotent-Replayed: true`: a retry with the same
  *   Idempotency-Key and the same appointment; the first booking is returned and nothing is written
- *   again, so the client sees exactly the response it missed.
+ *   again, so the client sees exactly the response it missed. (A lost response retried by the SDK
+ *   within the first request is reported the same way: the item was stored by an earlier attempt.)
  * - 400 `{message}`: the body is missing, not JSON or not a valid appointment, or the
  *   Idempotency-Key header is empty or longer than 255 characters. Nothing is stored.
  * - 422 `{message}`: the Idempotency-Key was already used for a different appointment.
