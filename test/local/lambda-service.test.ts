@@ -36,6 +36,7 @@ exports.sleep = async (event) => { await new Promise((resolve) => setTimeout(res
 exports.size = async (event) => (event.respond ? 'x'.repeat(event.respond) : JSON.stringify(event).length);
 exports.touch = async (event) => { require('node:fs').writeFileSync(event.file, 'invoked'); };
 exports.callback = (event, context, callback) => { setTimeout(() => callback(null, { called: event.value }), 10); };
+exports.escape = async () => { setTimeout(() => { throw new RangeError('escaped the handler'); }, 0); await new Promise((resolve) => setTimeout(resolve, 1000)); };
 `;
 
 function fn(name: string, handlerExport: string, overrides: Partial<LocalFunction> = {}): LocalFunction {
@@ -76,6 +77,8 @@ describe('startLambdaService', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'lambda-service-'));
     const codeFile = path.join(dir, 'index.js');
     writeFileSync(codeFile, HANDLERS);
+    const brokenFile = path.join(dir, 'broken.js');
+    writeFileSync(brokenFile, "require('no-such-module-anywhere');");
     service = await startLambdaService({
       functions: [
         fn('echo', 'echo', { codeFile, environment: { ONLY_ECHO: 'echo-value' }, memorySize: 512 }),
@@ -85,6 +88,9 @@ describe('startLambdaService', () => {
         fn('size', 'size', { codeFile }),
         fn('touch', 'touch', { codeFile }),
         fn('callback', 'callback', { codeFile }),
+        fn('escape', 'escape', { codeFile }),
+        fn('missing-export', 'nothing', { codeFile }),
+        fn('broken', 'handler', { codeFile: brokenFile, handler: 'broken.handler' }),
       ],
       environment: { AWS_ACCESS_KEY_ID: 'local-key', AWS_SECRET_ACCESS_KEY: 'local-secret', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1' },
       log: (line) => logs.push(line),
@@ -100,7 +106,7 @@ describe('startLambdaService', () => {
 
   test('listens on 127.0.0.1 and serves every function by name', () => {
     expect(service.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(service.functionNames).toEqual(['echo', 'other-echo', 'fail', 'sleep', 'size', 'touch', 'callback']);
+    expect(service.functionNames).toEqual(['echo', 'other-echo', 'fail', 'sleep', 'size', 'touch', 'callback', 'escape', 'missing-export', 'broken']);
   });
 
   test('a synchronous invocation returns the handler result with status 200 and a Lambda-like context', async () => {
@@ -199,6 +205,28 @@ describe('startLambdaService', () => {
     const error = decode(response.Payload);
     expect(error).toEqual({ errorType: 'TypeError', errorMessage: 'the handler failed', trace: expect.any(Array) });
     expect(error.trace[0]).toBe('TypeError: the handler failed');
+  });
+
+  test('a handler that cannot be loaded fails the invocation with the runtime\'s Init error types', async () => {
+    const missing = await client.send(new InvokeCommand({ FunctionName: 'missing-export' }));
+    expect(missing.FunctionError).toBe('Unhandled');
+    expect(decode(missing.Payload)).toMatchObject({ errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.nothing is undefined or not exported' });
+
+    const broken = await client.send(new InvokeCommand({ FunctionName: 'broken' }));
+    expect(broken.FunctionError).toBe('Unhandled');
+    expect(decode(broken.Payload)).toMatchObject({
+      errorType: 'Runtime.ImportModuleError',
+      errorMessage: expect.stringContaining("Error: Cannot find module 'no-such-module-anywhere'"),
+    });
+  });
+
+  test('an exception that escapes the handler ends the execution environment and fails the invocation', async () => {
+    const response = await client.send(new InvokeCommand({ FunctionName: 'escape' }));
+
+    expect(response.FunctionError).toBe('Unhandled');
+    expect(decode(response.Payload)).toMatchObject({ errorType: expect.stringMatching(/^(RangeError|Runtime\.ExitError)$/) });
+    const next = await client.send(new InvokeCommand({ FunctionName: 'escape' }));
+    expect(next.FunctionError).toBe('Unhandled');
   });
 
   test('a callback-style handler returns what it passes to the callback', async () => {

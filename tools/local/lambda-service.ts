@@ -116,7 +116,7 @@ interface Outcome {
 type WorkerMessage =
   | { type: 'ready' }
   | { type: 'init-error'; error: ErrorDocument }
-  | { type: 'result'; requestId: string; body?: string; error?: ErrorDocument };
+  | { type: 'result'; requestId: string; body?: string; error?: ErrorDocument; fatal?: boolean };
 
 /** Every worker process started here, so that an exiting parent takes none of them along alive. */
 const running = new Set<ChildProcess>();
@@ -145,6 +145,8 @@ class ExecutionEnvironment {
       serialization: 'json',
     });
     running.add(this.child);
+    // A failed send is reported to its callback; this keeps an 'error' event from crashing the service.
+    this.child.on('error', () => undefined);
     this.exited = new Promise((resolve) => this.child.once('exit', () => {
       running.delete(this.child);
       resolve();
@@ -182,7 +184,7 @@ class ExecutionEnvironment {
   }
 
   get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return this.child.exitCode === null && this.child.signalCode === null && this.child.connected;
   }
 
   /** Runs one invocation; resolves with its outcome, or with a timeout or exit error. */
@@ -207,11 +209,16 @@ class ExecutionEnvironment {
       }, timeoutSeconds * 1000);
       this.onMessage = (message) => {
         if (message.type === 'result' && message.requestId === request.requestId) {
-          finish(message.error ? { error: message.error } : { body: message.body }, true);
+          finish(message.error ? { error: message.error } : { body: message.body }, message.fatal !== true);
         }
       };
       this.onExit = (description) => finish({ error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${request.requestId} Error: Runtime exited with error: ${description}` } }, false);
-      this.child.send({ type: 'invoke', ...request, deadline });
+      this.child.send({ type: 'invoke', ...request, deadline }, (error) => {
+        if (error) {
+          this.kill();
+          finish({ error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${request.requestId} Error: Runtime exited with error: ${error.message}` } }, false);
+        }
+      });
     });
   }
 

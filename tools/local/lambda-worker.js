@@ -8,8 +8,9 @@
  *
  * argv: <code file> <handler export>. IPC messages:
  *   parent → worker: {type: 'invoke', requestId, payload (JSON text), deadline (epoch ms), invokedFunctionArn, clientContext?}
- *   worker → parent: {type: 'ready'} | {type: 'init-error', error} | {type: 'result', requestId, body} | {type: 'result', requestId, error}
- * where error is the runtime's error document {errorType, errorMessage, trace}.
+ *   worker → parent: {type: 'ready'} | {type: 'init-error', error} | {type: 'result', requestId, body} | {type: 'result', requestId, error, fatal?}
+ * where error is the runtime's error document {errorType, errorMessage, trace}, and `fatal` says the
+ * worker is exiting (an error escaped the handler), so the parent must not reuse it.
  */
 'use strict';
 
@@ -119,7 +120,7 @@ async function main() {
   // An error that escapes the handler's promise ends the execution environment, as in Lambda.
   process.on('uncaughtException', (error) => {
     if (currentRequestId !== undefined) {
-      send({ type: 'result', requestId: currentRequestId, error: errorDocument(error) });
+      send({ type: 'result', requestId: currentRequestId, error: errorDocument(error), fatal: true });
     }
     process.exit(129);
   });
@@ -127,7 +128,7 @@ async function main() {
     if (currentRequestId !== undefined) {
       const document = errorDocument(reason, 'Runtime.UnhandledPromiseRejection');
       const detail = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
-      send({ type: 'result', requestId: currentRequestId, error: { ...document, errorMessage: detail } });
+      send({ type: 'result', requestId: currentRequestId, error: { ...document, errorMessage: detail }, fatal: true });
     }
     process.exit(128);
   });
