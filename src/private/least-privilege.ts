@@ -37,16 +37,16 @@ export class DynamoDBStreamSource extends sources.DynamoDBSource {
    * table (aws-cdk's `grantStreamRead` differs between them: a `TableV2` scopes `ListStreams` to the
    * stream ARN, where it has no effect).
    *
-   * - `DescribeStream`, `GetRecords` and `GetShardIterator` on the stream ARN: the reads of a
-   *   stream consumer, as AWS lists them for one
-   *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html).
-   * - `ListStreams` on `*`: the Service Authorization Reference lists no resource type for it, so
-   *   it cannot be scoped (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
-   * - `kms:Decrypt` on the table's customer-managed key, when the table has one: DynamoDB encrypts
-   *   the stream with the table's key (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
-   *   No AWS page consulted says whether reading the stream checks the reader's permission on that
-   *   key, so the role gets it, as aws-cdk's `Table.grantStreamRead` grants it, rather than risk a
-   *   pipe that cannot read. An imported table exposes no key: grant it yourself if it has one.
+   * - `DescribeStream`, `GetRecords` and `GetShardIterator` on the stream ARN, `ListStreams` on `*`:
+   *   the four actions the Pipes documentation lists for a DynamoDB stream source
+   *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html#pipes-perms-ddb).
+   *   `ListStreams` goes on `*` because the Service Authorization Reference lists no resource type
+   *   for it (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
+   * - No KMS permission, also for a table encrypted with a customer-managed key: the same Pipes page
+   *   lists KMS permissions only for Kafka sources, and DynamoDB decrypts table data (streams
+   *   included) transparently for callers it authorizes
+   *   (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html). aws-cdk's
+   *   `Table.grantStreamRead` adds `kms:Decrypt` and `kms:DescribeKey` on the key; this does not.
    */
   public grantRead(grantee: iam.IRole): void {
     const streamArn = this.streamTable.tableStreamArn!;
@@ -56,7 +56,6 @@ export class DynamoDBStreamSource extends sources.DynamoDBSource {
       resourceArns: [streamArn],
     });
     iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:ListStreams'], resourceArns: ['*'] });
-    this.streamTable.encryptionKey?.grant(grantee, 'kms:Decrypt');
   }
 
   public bind(pipe: pipes.IPipe): pipes.SourceConfig {
