@@ -4,6 +4,7 @@
  * Dead-letter messages are built from sequence numbers read from the real stream, in the Pipes shape.
  * Every client, the CLI's included, reaches them only through the SDK's AWS_ENDPOINT_URL_* variables.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -322,4 +323,28 @@ test('an unknown pipe name exits 3 with DescribePipe\'s answer', async () => {
   const code = await main(['--pipe-name', 'no-such-pipe', '--wait-seconds', '0'], { stdout: () => undefined, stderr: t => stderr.push(t) });
   expect(code).toBe(EXIT.PIPE);
   expect(stderr.join('\n')).toBe('error: Pipe no-such-pipe does not exist in eu-west-1 (DescribePipe: Pipe no-such-pipe does not exist.)');
+});
+
+test('the documented command (ts-node tools/replay/cli.ts --pipe-name NAME) replays in its own process and exits 0', async () => {
+  await put('j');
+  const [j] = await recordsOf(['j']);
+  await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterQueueUrl, MessageBody: deadLetterBody(j, j, 1) }));
+  const root = path.join(__dirname, '..');
+
+  const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      path.join(root, 'node_modules', '.bin', 'ts-node'),
+      ['--transpile-only', '--project', 'tsconfig.dev.json', 'tools/replay/cli.ts', '--pipe-name', PIPE_NAME, '--wait-seconds', '1'],
+      { cwd: root, env: process.env, timeout: 50_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+    );
+  });
+
+  expect({ code: result.code, stdout: result.stdout.trim() }).toEqual({
+    code: EXIT.OK,
+    stdout: 'Received 1 dead-letter message(s); replayed and deleted 1, delivering 1 record(s) through the pipe; 0 record(s) left out by the filter; kept 0.',
+  });
+  const bodies = (await receiveAll(targetQueueUrl)).map(m => JSON.parse(m.Body!));
+  expect(bodies).toEqual([expect.objectContaining({ id: 'j', name: 'PATIENT J', enrichedBy: FUNCTION_NAME, batchLength: 1 })]);
+  expect(await messagesOn(deadLetterQueueUrl)).toBe(0);
 });
