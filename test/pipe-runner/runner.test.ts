@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import { _Record, DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { LocalFunction } from '../../tools/local/functions';
 import { LambdaService, startLambdaService } from '../../tools/local/lambda-service';
 import { LocalService, startDynamoDBLocal, startSqsEmulator } from '../../tools/local/services';
@@ -63,7 +64,7 @@ function calls(name: string): Array<Array<Record<string, any>>> {
 }
 
 function resetCalls(): void {
-  for (const name of ['summarise', 'fail', 'eleven', 'sixEach']) {
+  for (const name of ['summarise', 'fail', 'eleven', 'sixEach', 'unsendable']) {
     writeFileSync(path.join(workDir, `${name}.calls`), '');
   }
 }
@@ -79,10 +80,10 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbLocal.endpoint,
     AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
   });
-  lambdaService = await startLambdaService({ functions: ['summarise', 'fail', 'eleven', 'sixEach'].map(localFunction), log: () => undefined });
+  lambdaService = await startLambdaService({ functions: ['summarise', 'fail', 'eleven', 'sixEach', 'unsendable'].map(localFunction), log: () => undefined });
   process.env.AWS_ENDPOINT_URL_LAMBDA = lambdaService.endpoint;
   ddb = new DynamoDBClient({});
-  sqs = new SQSClient({});
+  sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 }, 120_000);
 
 afterAll(async () => {
@@ -176,7 +177,7 @@ describe('startPipeRunner', () => {
       logger: record => logs.push(record),
     });
     try {
-      for (let n = 0; n < 25; n++) {
+      for (let n = 0; n < 15; n++) {
         await put(name, `item-${n}`, { n: { N: String(n) } });
       }
       await ddb.send(new UpdateItemCommand({ TableName: name, Key: { id: { S: 'item-0' } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '100' } } }));
@@ -185,19 +186,19 @@ describe('startPipeRunner', () => {
 
       const batches = calls('summarise');
       const received = batches.flat();
-      expect(received.map(r => r.eventName)).toEqual(Array(25).fill('INSERT'));
-      expect(received.map(r => r.dynamodb.NewImage.n.N)).toEqual(Array.from({ length: 25 }, (_, n) => String(n)));
+      expect(received.map(r => r.eventName)).toEqual(Array(15).fill('INSERT'));
+      expect(received.map(r => r.dynamodb.NewImage.n.N)).toEqual(Array.from({ length: 15 }, (_, n) => String(n)));
       expect(Math.max(...batches.map(b => b.length))).toBeLessThanOrEqual(10);
       // The Pipes (Lambda event) record shape, not the SDK's GetRecords shape.
       expect(received[0]).toMatchObject({ eventSource: 'aws:dynamodb', awsRegion: REGION, eventSourceARN: streamArn, dynamodb: { Keys: { id: { S: 'item-0' } }, StreamViewType: 'NEW_IMAGE' } });
       expect(typeof received[0].dynamodb.ApproximateCreationDateTime).toBe('number');
 
-      const messages = await drain(target.url, 25);
-      expect(messages.map(m => JSON.parse(m.Body!).n)).toEqual(Array.from({ length: 25 }, (_, n) => n));
+      const messages = await drain(target.url, 15);
+      expect(messages.map(m => JSON.parse(m.Body!).n)).toEqual(Array.from({ length: 15 }, (_, n) => n));
       expect(runner.stats).toMatchObject({
-        recordsRead: 27,
+        recordsRead: 17,
         recordsFiltered: 2,
-        recordsDelivered: 25,
+        recordsDelivered: 15,
         enrichmentInvocations: batches.length,
         targetSendRequests: batches.length,
         batchesDeadLettered: 0,
@@ -280,6 +281,41 @@ describe('startPipeRunner', () => {
       expect(logs.map(l => l.messageType)).toEqual(Array(3).fill(['TargetStageFailed', 'ExecutionFailed']).flat());
       expect(logs[0].error?.message).toBe('The enrichment returned 11 items; an SQS target takes at most 10 per execution, so the target was not invoked');
       expect(elapsed).toBeLessThan(10_000);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  // A SendMessageBatch that fails for some entries fails the target step, and the retry goes "through the
+  // entire pipe, including re-invoking any configured enrichment" (eb-pipes-batching-concurrency.html), so
+  // the entries that were sent arrive again: delivery is at least once. The failure is real: SQS (and
+  // fauxqs) refuse U+FFFF in a message body (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+  // Logs at TRACE with IncludeExecutionData carry the payload and requests (eb-pipes-logs.html).
+  test('a partly failed SendMessageBatch fails the target step; the batch is retried whole, then dead-lettered', async () => {
+    const { name, streamArn } = await table();
+    const target = await queue('target');
+    const dlq = await queue('dlq');
+    const logs: PipeLogRecord[] = [];
+    const runner = await startPipeRunner({
+      pipe: definition(streamArn, target.arn, {
+        enrichment: { arn: functionArn('unsendable') },
+        source: { maximumRetryAttempts: 1, deadLetterQueueArn: dlq.arn },
+        logging: { level: 'TRACE', includeExecutionData: true },
+      }),
+      logger: record => logs.push(record),
+    });
+    try {
+      await put(name, 'a');
+      await runner.idle();
+      expect(calls('unsendable')).toHaveLength(2);
+      expect((await drain(target.url)).map(m => m.Body)).toEqual(['{"ok":true}', '{"ok":true}']);
+      expect((await drain(dlq.url, 1)).map(m => JSON.parse(m.Body!).context.condition)).toEqual(['RetryAttemptsExhausted']);
+      const partial = logs.filter(l => l.messageType === 'TargetInvocationPartiallyFailed');
+      expect(partial).toHaveLength(2);
+      expect(partial[0].error?.message).toMatch(/^SendMessageBatch to arn:aws:sqs:[^ ]+ failed for 1 of 2 messages: /);
+      expect(JSON.parse(partial[0].awsRequest!).Entries).toHaveLength(2);
+      const started = logs.find(l => l.messageType === 'ExecutionStarted')!;
+      expect(JSON.parse(started.payload!)[0].dynamodb.Keys.id.S).toBe('a');
     } finally {
       await runner.stop();
     }
@@ -387,6 +423,77 @@ describe('startPipeRunner', () => {
       expect(calls('summarise').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['a', 'b', 'c']]);
     } finally {
       await runner.stop();
+    }
+  });
+
+  // StartingPosition LATEST: "Start reading the stream with the most recent record in the shard"
+  // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html). DynamoDB Local shares
+  // sequence numbers between tables, and a held LATEST iterator fails after another table is written.
+  test('with LATEST, skips what was there before the start and keeps its place while other tables are written', async () => {
+    const other = await table();
+    const { name, streamArn } = await table();
+    const target = await queue('target');
+    await put(name, 'before');
+    const runner = await startPipeRunner({ pipe: definition(streamArn, target.arn) });
+    try {
+      await runner.idle();
+      await put(other.name, 'elsewhere');
+      await new Promise(resolve => setTimeout(resolve, 300));
+      await put(name, 'after');
+      await runner.idle();
+      expect(calls('summarise').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['after']]);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  // Shard lineage: DynamoDB Local keeps one open shard per stream, so a parent and a child shard (what
+  // DynamoDB's shard rollover produces) are injected with a mocked Streams client; enrichment and target
+  // stay real. A child's records follow its parent's ("process the parent shard before the child shard",
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html), and DescribeStream is paginated
+  // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_DescribeStream.html).
+  test('reads a child shard only after its parent is read to its end, across DescribeStream pages', async () => {
+    const target = await queue('target');
+    const streamArn = 'arn:aws:dynamodb:eu-west-1:000000000000:table/Lineage/stream/2026-01-01T00:00:00.000';
+    const client = new DynamoDBStreamsClient({});
+    const streams = mockClient(client);
+    const record = (id: string, sequenceNumber: string): _Record => ({
+      eventID: id,
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      dynamodb: { ApproximateCreationDateTime: new Date(), Keys: { id: { S: id } }, NewImage: { id: { S: id } }, SequenceNumber: sequenceNumber, StreamViewType: 'NEW_IMAGE' },
+    });
+    // The child is listed first, on the first page; the parent (closed) on the second.
+    streams.on(DescribeStreamCommand).callsFake(input => ({
+      StreamDescription: input.ExclusiveStartShardId === 'child'
+        ? { Shards: [{ ShardId: 'parent', SequenceNumberRange: { StartingSequenceNumber: '100', EndingSequenceNumber: '200' } }] }
+        : { Shards: [{ ShardId: 'child', ParentShardId: 'parent', SequenceNumberRange: { StartingSequenceNumber: '300' } }], LastEvaluatedShardId: 'child' },
+    }));
+    const iteratorRequests: string[] = [];
+    streams.on(GetShardIteratorCommand).callsFake(input => {
+      iteratorRequests.push(input.ShardId);
+      return { ShardIterator: `${input.ShardId}:0` };
+    });
+    streams.on(GetRecordsCommand).callsFake(input => {
+      switch (input.ShardIterator) {
+        case 'parent:0': return { Records: [record('p1', '110'), record('p2', '120')], NextShardIterator: 'parent:1' };
+        case 'parent:1': return { Records: [] }; // closed and read to its end
+        case 'child:0': return { Records: [record('c1', '310')], NextShardIterator: 'child:1' };
+        default: return { Records: [], NextShardIterator: input.ShardIterator };
+      }
+    });
+    const runner = await startPipeRunner({
+      pipe: definition(streamArn, target.arn, { source: { startingPosition: 'TRIM_HORIZON' } }),
+      clients: { streams: client },
+    });
+    try {
+      await runner.idle();
+      expect(iteratorRequests).toEqual(['parent', 'child']);
+      expect(calls('summarise').flat().map(r => r.dynamodb.Keys.id.S)).toEqual(['p1', 'p2', 'c1']);
+      expect(streams.commandCalls(DescribeStreamCommand).map(c => c.args[0].input.ExclusiveStartShardId)).toEqual([undefined, 'child']);
+    } finally {
+      await runner.stop();
+      streams.restore();
     }
   });
 

@@ -191,7 +191,12 @@ class Runner implements PipeRunner {
       throw new Error(`Pipe ${pipe.name}: batch size ${pipe.source.batchSize} is not a positive integer`);
     }
     this.streams = options.clients?.streams ?? new DynamoDBStreamsClient({});
-    this.clients = { lambda: options.clients?.lambda ?? new LambdaClient({}), sqs: options.clients?.sqs ?? new SQSClient({}) };
+    // useQueueUrlAsEndpoint false: requests go to the client's endpoint (the target queue is in the pipe's
+    // region), not to the host of the URL GetQueueUrl returned, which emulators may give an unusable host.
+    this.clients = {
+      lambda: options.clients?.lambda ?? new LambdaClient({}),
+      sqs: options.clients?.sqs ?? new SQSClient({ useQueueUrlAsEndpoint: false }),
+    };
     this.logger = options.logger ?? stderrLogger;
     this.pipeArn = pipeArnOf(pipe);
     this.region = regionOfArn(pipe.source.streamArn);
@@ -337,17 +342,45 @@ class Runner implements PipeRunner {
   }
 
   private async startReader(state: ShardState): Promise<void> {
-    const first = await this.iterator(state, undefined);
-    this.spawn(this.read(state, first));
+    let startAfter: string | undefined;
+    if (state.initialPosition === 'LATEST') {
+      // LATEST is taken as "after the last record present now", found by reading the shard from its
+      // trim horizon: DynamoDB Local invalidates a LATEST iterator that has returned nothing once
+      // another table is written, and a fresh LATEST iterator would then skip what came in between.
+      state.initialPosition = 'TRIM_HORIZON';
+      startAfter = await this.lastSequenceNumber(state);
+    }
+    const first = await this.iterator(state, startAfter);
+    this.spawn(this.read(state, first, startAfter));
+  }
+
+  /** The sequence number of the last record in a shard now, reading it from its trim horizon (the state's position). */
+  private async lastSequenceNumber(state: ShardState): Promise<string | undefined> {
+    let last: string | undefined;
+    let iterator = await this.iterator(state, undefined);
+    for (let page = 0; page < 100_000 && iterator && !this.stopped; page++) {
+      try {
+        this.stats.getRecordsRequests++;
+        const response = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        const records = response.Records ?? [];
+        last = records[records.length - 1]?.dynamodb?.SequenceNumber ?? last;
+        if (records.length === 0) break;
+        iterator = response.NextShardIterator;
+      } catch (error) {
+        if (!(error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException)) throw error;
+        iterator = await this.iterator(state, last);
+      }
+    }
+    return last;
   }
 
   /** Reads one shard to its end, in order, sending batches through the pipe. */
-  private async read(state: ShardState, firstIterator: string | undefined): Promise<void> {
+  private async read(state: ShardState, firstIterator: string | undefined, startAfter: string | undefined): Promise<void> {
     const source = this.pipe.source;
     const pending: ReadRecord[] = [];
     let pendingBytes = 0;
     let firstPendingAt = 0;
-    let lastSequenceNumber: string | undefined;
+    let lastSequenceNumber = startAfter;
     let iterator = firstIterator;
     const flush = async (count: number) => {
       const batch = pending.splice(0, count);
