@@ -7,6 +7,7 @@
  */
 import type { DescribePipeCommandOutput, DescribePipeResponse } from '@aws-sdk/client-pipes';
 import { PipeDefinition } from './definition';
+import { pipeArnOf } from './path';
 
 /** The pipe cannot be executed by these tools. */
 export class UnsupportedPipeError extends Error {
@@ -164,7 +165,7 @@ export function pipeFromDescribePipe(response: DescribePipeResponse | DescribePi
 export function describePipeResponse(pipe: PipeDefinition, times: { created: Date; modified: Date }): DescribePipeResponse {
   const source = pipe.source;
   return {
-    Arn: pipe.arn ?? pipeArnFor(pipe),
+    Arn: pipeArnOf(pipe),
     Name: pipe.name,
     DesiredState: pipe.desiredState,
     CurrentState: pipe.desiredState,
@@ -197,11 +198,4 @@ export function describePipeResponse(pipe: PipeDefinition, times: { created: Dat
     CreationTime: times.created,
     LastModifiedTime: times.modified,
   };
-}
-
-/** `arn:<partition>:pipes:<region>:<account>:pipe/<name>`, in the stream's partition, region and account. */
-export function pipeArnFor(pipe: PipeDefinition): string {
-  const match = DYNAMODB_STREAM_ARN.exec(pipe.source.streamArn);
-  const [partition, region, account] = match ? [match[1], match[2], match[3]] : ['aws', 'us-east-1', '000000000000'];
-  return `arn:${partition}:pipes:${region}:${account}:pipe/${pipe.name}`;
 }
