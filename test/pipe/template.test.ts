@@ -2,6 +2,8 @@
 // https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html;
 // the SQS target's batch limit of 10 follows
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { pipeFromTemplate, TemplateResource } from '../../tools/pipe/template';
 
 const STREAM = 'arn:aws:dynamodb:eu-west-1:123456789012:table/T/stream/2026-01-01T00:00:00.000';
@@ -132,5 +134,27 @@ describe('pipeFromTemplate', () => {
   test('refuses a filter pattern Pipes would reject', () => {
     expect(() => pipeFromTemplate('P', resource({ SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 10 }, FilterCriteria: { Filters: [{ Pattern: '{"eventName":"INSERT"}' }] } } }), resolve))
       .toThrow(/^Pipe P: SourceParameters.FilterCriteria.Filters\[0\].Pattern is not a valid Pipes filter pattern: /);
+  });
+
+  test('accepts the pipe EnrichedStreamToQueue synthesizes (the committed integ snapshot)', () => {
+    const template = JSON.parse(readFileSync(path.join(__dirname, '..', 'integ', 'integ.enriched-stream-to-queue.ts.snapshot', 'EnrichedStreamToQueueInteg.template.json'), 'utf8'));
+    const pipes = Object.entries(template.Resources as Record<string, TemplateResource>).filter(([, r]) => r.Type === 'AWS::Pipes::Pipe');
+    expect(pipes).toHaveLength(1);
+    const [logicalId, pipeResource] = pipes[0];
+    // Every Fn::GetAtt resolves to an ARN of the kind its attribute names, as the local resources would.
+    const resolveAny = (value: unknown): string => {
+      if (typeof value === 'string') return value;
+      const [id, attribute] = (value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      const type = (template.Resources[id] as TemplateResource).Type;
+      if (attribute === 'StreamArn') return `arn:aws:dynamodb:eu-west-1:123456789012:table/${id}/stream/2026-01-01T00:00:00.000`;
+      if (type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${id}`;
+      if (type === 'AWS::SQS::Queue') return `arn:aws:sqs:eu-west-1:123456789012:${id}`;
+      return `arn:aws:other:eu-west-1:123456789012:${id}`;
+    };
+    const pipe = pipeFromTemplate(logicalId, pipeResource, resolveAny);
+    expect(pipe.filterPatterns).toEqual(['{"eventName":["INSERT"]}']);
+    expect(pipe.source).toMatchObject({ batchSize: 10, maximumRetryAttempts: 3, onPartialBatchItemFailure: 'AUTOMATIC_BISECT' });
+    expect(pipe.source.deadLetterQueueArn).toMatch(/^arn:aws:sqs:/);
+    expect(pipe.enrichment?.arn).toMatch(/^arn:aws:lambda:/);
   });
 });
