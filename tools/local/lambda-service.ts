@@ -51,6 +51,8 @@ export const DEFAULT_MAX_CONCURRENCY = 10;
 const INIT_TIMEOUT_MS = 10_000;
 /** The last 4 KB of the execution log are returned for `LogType: Tail`. */
 const LOG_TAIL_BYTES = 4096;
+/** Lines of an invocation's output kept for its log tail (enough for 4 KB). */
+const LOG_TAIL_LINES = 4096;
 /** A request body larger than this is not even read. */
 const READ_LIMIT_BYTES = 64 * 1024 * 1024;
 const STOP_TIMEOUT_MS = 5_000;
@@ -154,7 +156,13 @@ class ExecutionEnvironment {
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         log(`[${fn.name}] ${line}`);
-        this.captured?.push(line);
+        if (this.captured) {
+          // Only the tail is ever returned (LogType: Tail).
+          this.captured.push(line);
+          if (this.captured.length > LOG_TAIL_LINES) {
+            this.captured.splice(0, this.captured.length - LOG_TAIL_LINES);
+          }
+        }
       });
     }
     this.ready = new Promise<void>((resolve, reject) => {

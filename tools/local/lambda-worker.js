@@ -25,12 +25,12 @@ let currentRequestId;
 /**
  * Console output in the Lambda Node.js runtime's text format: `<time>\t<request id>\t<LEVEL>\t<message>`.
  * https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html
+ * (A multi-line message stays on several lines: the parent prefixes each with the function's name.)
  */
 function patchConsole() {
   /** @param {string} level */
   const writer = (level) => (/** @type {unknown[]} */ ...args) => {
-    const message = util.format(...args).replace(/\n/g, '\r');
-    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${message}\n`);
+    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${util.format(...args)}\n`);
   };
   console.log = writer('INFO');
   console.info = writer('INFO');
