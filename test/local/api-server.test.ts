@@ -211,6 +211,7 @@ describe('the proxy integration event and result', () => {
 exports.echo = async (event) => {
   const answer = event.queryStringParameters && event.queryStringParameters.answer;
   if (answer === 'throw') throw new Error('failed on purpose');
+  if (answer === 'slow') await new Promise((resolve) => setTimeout(resolve, 1500));
   if (answer === 'malformed') return { statusCode: 200, body: { not: 'a string' } };
   if (answer === 'binary') return { statusCode: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.from([0, 1, 2, 255]).toString('base64'), isBase64Encoded: true };
   return {
@@ -231,6 +232,7 @@ exports.echo = async (event) => {
         route({ resourcePath: '/items/{id}', httpMethod: 'ANY', stageVariables: { color: 'blue' } }),
         route({ resourcePath: '/items/special', httpMethod: 'GET' }),
         route({ resourcePath: '/files/{path+}', httpMethod: 'GET' }),
+        route({ resourcePath: '/slow', httpMethod: 'GET', timeoutMs: 300 }),
         route({ resourcePath: '/any', httpMethod: 'POST', requestModels: { $default: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } } }),
       ],
       lambdaEndpoint: lambda.endpoint,
@@ -317,6 +319,15 @@ exports.echo = async (event) => {
       expect(response.status).toBe(502);
       expect(await response.json()).toEqual({ message: 'Internal server error' });
     }
+  });
+
+  test('an integration that outlives its timeout is 504 {"message": "Endpoint request timed out"}', async () => {
+    const started = Date.now();
+    const response = await fetch(`${api.endpoint}/slow?answer=slow`);
+
+    expect(response.status).toBe(504);
+    expect(await response.json()).toEqual({ message: 'Endpoint request timed out' });
+    expect(Date.now() - started).toBeLessThan(1400);
   });
 
   test('a $default model validates every content type', async () => {
