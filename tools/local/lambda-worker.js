@@ -104,8 +104,23 @@ function run(handler, event, context) {
   return Promise.resolve().then(() => handler(event, context));
 }
 
+/**
+ * The AWS SDK warns when the local Node.js is older than it will support; that says nothing about the
+ * function (the service reports a runtime/Node.js mismatch once), so it is not repeated by every worker.
+ */
+function quietNodeVersionWarning() {
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = /** @type {typeof process.emitWarning} */ ((/** @type {any} */ warning, /** @type {any[]} */ ...rest) => {
+    if (typeof warning === 'string' && warning.startsWith('NodeVersionSupportWarning:')) {
+      return;
+    }
+    emitWarning(warning, ...rest);
+  });
+}
+
 async function main() {
   patchConsole();
+  quietNodeVersionWarning();
   /** @type {Function} */
   let handler;
   try {
