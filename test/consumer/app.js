@@ -5,7 +5,8 @@ const { App, Stack } = require('aws-cdk-lib');
 const { Template } = require('aws-cdk-lib/assertions');
 const dynamodb = require('aws-cdk-lib/aws-dynamodb');
 const lambda = require('aws-cdk-lib/aws-lambda');
-const { EnrichedStreamToQueue, EventPattern, DynamoDBStreamFilter, DynamoDBStreamRecord } = require('cdk-enriched-stream-to-queue');
+const { EnrichedStreamToQueue, DynamoDBStreamFilter, testing } = require('cdk-enriched-stream-to-queue');
+const { EventPattern, DynamoDBStreamRecord } = testing;
 
 const app = new App();
 const stack = new Stack(app, 'Consumer', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -23,7 +24,7 @@ const pipeline = new EnrichedStreamToQueue(stack, 'Pipeline', { table, enrichmen
 const template = Template.fromStack(stack);
 template.resourceCountIs('AWS::Pipes::Pipe', 1);
 template.resourceCountIs('AWS::SQS::Queue', 3);
-assert.ok(pipeline.sourceDeadLetterQueue && pipeline.deadLetterQueue && pipeline.pipeRole);
+assert.ok(pipeline.sourceDeadLetterQueue && pipeline.targetDeadLetterQueue && pipeline.pipeRole);
 
 // The offline filter helpers work from JavaScript too.
 const insert = DynamoDBStreamRecord.insert({ id: 'a1', email: 'ada@example.com' });
