@@ -254,6 +254,10 @@ test('a range that yields fewer records than its batchSize keeps its message and
   expect(result.stderr).toMatch(/kept on the dead-letter queue: not every record of the range could be read: read 2 record\(s\) \(2 pass the filter\) between the range's start and end, but its batchSize is 3 \(a gap\)/);
   expect(await messagesOn(dlq)).toBe(1);
   expect(await receiveAll(targetQueueUrl)).toEqual([]);
+  // and a run right after sees the kept message again, instead of waiting out its visibility timeout
+  const again = await replay('--dead-letter-queue-url', dlq);
+  expect(again.code).toBe(EXIT.KEPT);
+  expect(again.stdout).toMatch(/^Received 1 dead-letter message\(s\); replayed and deleted 0/);
 });
 
 test('a range whose end record is missing (the next record is past the end) keeps its message', async () => {

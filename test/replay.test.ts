@@ -14,6 +14,7 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribePipeCommand, DescribePipeResponse, PipesClient } from '@aws-sdk/client-pipes';
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueUrlCommand,
   Message,
@@ -475,6 +476,28 @@ describe('replayDeadLetters', () => {
     expect(summary.kept[0].reason).toMatch(/^not every record of the range could be read: the (open shard returned only empty pages|shard is closed and ends) before the range's end sequence number 10000000000000000000019 \(read 4 record\(s\) of its batchSize 5\)/);
   });
 
+  test('kept messages are made visible again at the end of the run, so the next run retries them at once', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-junk', 'not json'), dlqMessage('m-old', pipesBody)] }).resolves({});
+    streamsMock.on(GetShardIteratorCommand).rejects(new TrimmedDataAccessException({ message: 'trimmed', $metadata: {} }));
+
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery([])));
+
+    expect(summary.keptVisibleAgain).toBe(true);
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand).map(c => c.args[0].input)).toEqual([
+      { QueueUrl: DLQ_URL, ReceiptHandle: 'rh-m-old', VisibilityTimeout: 0 },
+      { QueueUrl: DLQ_URL, ReceiptHandle: 'rh-m-junk', VisibilityTimeout: 0 },
+    ]);
+  });
+
+  test('without sqs:ChangeMessageVisibility a kept message waits out its visibility timeout, and the log says so', async () => {
+    sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-junk', 'not json')] }).resolves({});
+    sqsMock.on(ChangeMessageVisibilityCommand).rejects(new Error('not authorized to perform: sqs:changemessagevisibility'));
+    const lines: string[] = [];
+    const summary = await replayDeadLetters(replayOptions(recordingDelivery([]), { log: l => lines.push(l) }));
+    expect(summary.keptVisibleAgain).toBe(false);
+    expect(lines).toContain('a kept message stays hidden until its visibility timeout (300 s) ends: ChangeMessageVisibility failed: not authorized to perform: sqs:changemessagevisibility');
+  });
+
   test('a message about another stream than the pipe reads is kept and never read', async () => {
     const otherStream = 'arn:aws:dynamodb:eu-west-1:123456789012:table/Other/stream/2025-01-01T00:00:00.000';
     sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: [dlqMessage('m-other', withBatchInfo(pipesBody, { streamArn: otherStream }))] }).resolves({});
@@ -619,8 +642,9 @@ describe('fileDelivery (--out)', () => {
 
     const summary = await replayDeadLetters(replayOptions(await fileDelivery(path)));
 
-    expect(summary).toMatchObject({ written: 1, replayed: 0, recordsDelivered: 3, kept: [] });
+    expect(summary).toMatchObject({ written: 1, replayed: 0, recordsDelivered: 3, kept: [], keptVisibleAgain: true });
     expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)[0].args[0].input).toMatchObject({ ReceiptHandle: 'rh-m-1', VisibilityTimeout: 0 });
     const wire = JSON.parse(await fixtureText('get-records-page-1.json')).Records[0];
     const written = JSON.parse(await readFile(path, 'utf8'));
     expect(written).toHaveLength(3);
@@ -685,7 +709,7 @@ describe('CLI', () => {
     for (const option of ['--pipe-name', '--dead-letter-queue-url', '--out', '--max-messages', '--wait-seconds', '--help']) {
       expect(USAGE).toContain(`  ${option}`);
     }
-    for (const permission of ['pipes:DescribePipe', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'dynamodb:GetShardIterator',
+    for (const permission of ['pipes:DescribePipe', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'dynamodb:GetShardIterator',
       'dynamodb:GetRecords', 'lambda:InvokeFunction', 'sqs:SendMessage', 'kms:Decrypt', 'kms:GenerateDataKey']) {
       expect(USAGE).toContain(permission);
     }

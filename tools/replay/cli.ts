@@ -69,7 +69,10 @@ Environment:
 IAM permissions needed:
   pipes:DescribePipe                         on the pipe
   sqs:GetQueueUrl, sqs:ReceiveMessage,
-  sqs:DeleteMessage                          on the source dead-letter queue
+  sqs:DeleteMessage,
+  sqs:ChangeMessageVisibility                on the source dead-letter queue (the last one makes
+                                             kept and written messages visible again at once;
+                                             without it they reappear after 5 minutes)
   dynamodb:GetShardIterator,
   dynamodb:GetRecords                        on the stream (arn:...:table/<table>/stream/*)
   lambda:InvokeFunction                      on the enrichment function

@@ -53,7 +53,7 @@ import {
   GetShardIteratorCommand,
   ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
-import { DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PipeDefinition } from '../pipe/definition';
 import { enrich, matchesFilter, PipeClients, PipeStageError, sendToTarget } from '../pipe/path';
 import { PipeRecord, regionOfArn, toPipeRecord } from '../pipe/record';
@@ -517,6 +517,8 @@ export interface ReplaySummary {
   readonly recordsFilteredOut: number;
   /** Messages kept on the dead-letter queue because something was incomplete or failed, with the reason. */
   readonly kept: MessageOutcome[];
+  /** Whether every kept or written message was made visible again for the next run (false if there was none). */
+  readonly keptVisibleAgain: boolean;
   readonly messages: MessageOutcome[];
 }
 
@@ -545,8 +547,9 @@ function errorText(err: unknown): string {
 /**
  * Drains the dead-letter queue: for each message (in stream order per shard), parse it, read its range
  * from the stream, check the range is complete, deliver the records that pass the pipe's filter, and
- * only then delete the message. A message that is incomplete or fails anywhere stays on the queue
- * (visible again after the visibility timeout) and is reported with the reason.
+ * only then delete the message. A message that is incomplete or fails anywhere stays on the queue and
+ * is reported with the reason; at the end of the run kept (and written) messages are made visible again
+ * (`ChangeMessageVisibility` to 0) so that the next run can retry them at once.
  */
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplaySummary> {
   const { pipe, delivery } = options;
@@ -559,20 +562,22 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
   let received = 0;
   const seen = new Set<string>();
 
-  const keep = (outcome: Omit<MessageOutcome, 'outcome'>): void => {
+  const keptHandles: string[] = [];
+  const keep = (item: Received, outcome: Omit<MessageOutcome, 'outcome'>): void => {
     messages.push({ ...outcome, outcome: 'kept' });
+    if (item.message.ReceiptHandle) keptHandles.push(item.message.ReceiptHandle);
     log(`${outcome.messageId}: kept on the dead-letter queue: ${outcome.reason}`);
   };
 
   const handle = async (item: Received): Promise<void> => {
     const messageId = item.messageId;
     if (!item.info) {
-      keep({ messageId, recordsRead: 0, recordsPassingFilter: 0, reason: item.error ?? 'unparseable' });
+      keep(item, { messageId, recordsRead: 0, recordsPassingFilter: 0, reason: item.error ?? 'unparseable' });
       return;
     }
     const info = item.info;
     if (info.streamArn !== pipe.source.streamArn) {
-      keep({
+      keep(item, {
         messageId,
         recordsRead: 0,
         recordsPassingFilter: 0,
@@ -584,7 +589,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
     try {
       read = await readRange(options.streams, info, options.readOptions);
     } catch (err) {
-      keep({ messageId, recordsRead: 0, recordsPassingFilter: 0, reason: errorText(err) });
+      keep(item, { messageId, recordsRead: 0, recordsPassingFilter: 0, reason: errorText(err) });
       return;
     }
     let records: PipeRecord[];
@@ -593,13 +598,13 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
       records = read.records.map(r => toPipeRecord(r, info.streamArn, region));
       passing = records.filter(r => matchesFilter(pipe, r));
     } catch (err) {
-      keep({ messageId, recordsRead: read.records.length, recordsPassingFilter: 0, reason: errorText(err) });
+      keep(item, { messageId, recordsRead: read.records.length, recordsPassingFilter: 0, reason: errorText(err) });
       return;
     }
     const counts = { messageId, recordsRead: records.length, recordsPassingFilter: passing.length };
     const problem = rangeProblem(info, read, passing.length);
     if (problem && !delivery.acceptsIncompleteRanges) {
-      keep({ ...counts, reason: `not every record of the range could be read: ${problem}` });
+      keep(item, { ...counts, reason: `not every record of the range could be read: ${problem}` });
       return;
     }
     try {
@@ -607,22 +612,23 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
         await delivery.deliver(passing, { messageId, batch: info });
       }
     } catch (err) {
-      keep({ ...counts, reason: errorText(err) });
+      keep(item, { ...counts, reason: errorText(err) });
       return;
     }
     if (problem) {
-      keep({ ...counts, reason: `written, but not every record of the range could be read: ${problem}` });
+      keep(item, { ...counts, reason: `written, but not every record of the range could be read: ${problem}` });
       return;
     }
     if (!delivery.deletesMessages) {
       messages.push({ ...counts, outcome: 'written' });
+      if (item.message.ReceiptHandle) keptHandles.push(item.message.ReceiptHandle);
       log(`${messageId}: wrote ${passing.length} record(s) of shard ${info.shardId} (${records.length - passing.length} left out by the filter); message kept`);
       return;
     }
     try {
       await options.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: item.message.ReceiptHandle }));
     } catch (err) {
-      keep({ ...counts, reason: `its records were delivered but the message could not be deleted, so a later run will deliver them again: ${(err as Error).message}` });
+      keep(item, { ...counts, reason: `its records were delivered but the message could not be deleted, so a later run will deliver them again: ${(err as Error).message}` });
       return;
     }
     messages.push({ ...counts, outcome: 'replayed' });
@@ -655,6 +661,18 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
     }
   }
 
+  // A kept (or only written) message would stay hidden for the rest of its visibility timeout, and a
+  // run started in that time (say, right after fixing the cause) would not see it. Make it visible again.
+  let keptVisibleAgain = keptHandles.length > 0;
+  for (const handle of keptHandles) {
+    try {
+      await options.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: handle, VisibilityTimeout: 0 }));
+    } catch (err) {
+      keptVisibleAgain = false;
+      log(`a kept message stays hidden until its visibility timeout (${options.visibilityTimeoutSeconds ?? 300} s) ends: ChangeMessageVisibility failed: ${(err as Error).message}`);
+    }
+  }
+
   const done = messages.filter(m => m.outcome !== 'kept');
   return {
     received,
@@ -663,6 +681,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
     recordsDelivered: done.reduce((n, m) => n + m.recordsPassingFilter, 0),
     recordsFilteredOut: done.reduce((n, m) => n + m.recordsRead - m.recordsPassingFilter, 0),
     kept: messages.filter(m => m.outcome === 'kept'),
+    keptVisibleAgain,
     messages,
   };
 }
