@@ -194,6 +194,7 @@ describe('the proxy integration event and result', () => {
   const route = (overrides: Partial<ApiRoute>): ApiRoute => ({
     restApiLogicalId: 'Api',
     methodLogicalId: 'Method',
+    resourceLogicalId: 'Resource',
     resourcePath: '/',
     httpMethod: 'ANY',
     functionArn: echoArn,
@@ -268,6 +269,7 @@ exports.echo = async (event) => {
       isBase64Encoded: false,
       requestContext: {
         accountId: '000000000000',
+        resourceId: 'Resource',
         resourcePath: '/items/{id}',
         httpMethod: 'PUT',
         path: '/test/items/42',
@@ -369,6 +371,7 @@ describe('apiRoutesFromTemplate refuses what it cannot serve', () => {
     expect(apiRoutesFromTemplate(template({}), resolve)).toEqual([{
       restApiLogicalId: 'Api',
       methodLogicalId: 'Method',
+      resourceLogicalId: 'Items',
       resourcePath: '/items',
       httpMethod: 'GET',
       functionArn: `arn:aws:lambda:${REGION}:000000000000:function:fn`,

@@ -45,6 +45,8 @@ export interface ApiRoute {
   readonly restApiLogicalId: string;
   /** The logical id of the `AWS::ApiGateway::Method`. */
   readonly methodLogicalId: string;
+  /** The logical id of the method's `AWS::ApiGateway::Resource` (`requestContext.resourceId`); the API's own for `/`. */
+  readonly resourceLogicalId: string;
   /** The resource path with its templates, such as `/appointments` or `/items/{id}`. */
   readonly resourcePath: string;
   /** The HTTP method, or `ANY`. */
@@ -177,6 +179,7 @@ export function apiRoutesFromTemplate(template: CfnTemplate, resolve: Resolve): 
       routes.push({
         restApiLogicalId: apiId,
         methodLogicalId: methodId,
+        resourceLogicalId: refOf(properties.ResourceId) ?? apiId,
         resourcePath: pathOf(properties.ResourceId, methodId) || '/',
         httpMethod,
         functionArn: functionArn!,
@@ -449,7 +452,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<LocalSe
         requestId,
         requestTime: requestTime(started),
         requestTimeEpoch: started.getTime(),
-        resourceId: route.methodLogicalId,
+        resourceId: route.resourceLogicalId,
         resourcePath: route.resourcePath,
         stage: route.stage,
       },
