@@ -664,9 +664,9 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
   // A kept (or only written) message would stay hidden for the rest of its visibility timeout, and a
   // run started in that time (say, right after fixing the cause) would not see it. Make it visible again.
   let keptVisibleAgain = keptHandles.length > 0;
-  for (const handle of keptHandles) {
+  for (const receiptHandle of keptHandles) {
     try {
-      await options.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: handle, VisibilityTimeout: 0 }));
+      await options.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }));
     } catch (err) {
       keptVisibleAgain = false;
       log(`a kept message stays hidden until its visibility timeout (${options.visibilityTimeoutSeconds ?? 300} s) ends: ChangeMessageVisibility failed: ${(err as Error).message}`);
