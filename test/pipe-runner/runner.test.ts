@@ -37,17 +37,17 @@ function functionArn(name: string): string {
   return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
 }
 
-function localFunction(name: string): LocalFunction {
+function localFunction(name: string, handlerExport = name, timeoutSeconds = 10): LocalFunction {
   return {
     logicalId: name,
     name,
     arn: functionArn(name),
     region: REGION,
     codeFile: HANDLERS,
-    handlerExport: name,
-    handler: `handlers.${name}`,
+    handlerExport,
+    handler: `handlers.${handlerExport}`,
     environment: { CALLS_FILE: path.join(workDir, `${name}.calls`) },
-    timeoutSeconds: 10,
+    timeoutSeconds,
     memorySize: 128,
     runtime: 'nodejs22.x',
   };
@@ -64,7 +64,7 @@ function calls(name: string): Array<Array<Record<string, any>>> {
 }
 
 function resetCalls(): void {
-  for (const name of ['summarise', 'fail', 'eleven', 'sixEach', 'unsendable']) {
+  for (const name of ['summarise', 'fail', 'eleven', 'sixEach', 'unsendable', 'timesOut', 'slow']) {
     writeFileSync(path.join(workDir, `${name}.calls`), '');
   }
 }
@@ -80,7 +80,9 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbLocal.endpoint,
     AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
   });
-  lambdaService = await startLambdaService({ functions: ['summarise', 'fail', 'eleven', 'sixEach', 'unsendable'].map(localFunction), log: () => undefined });
+  const functions = [...['summarise', 'fail', 'eleven', 'sixEach', 'unsendable'].map(name => localFunction(name)),
+    localFunction('timesOut', 'sleepy', 1), localFunction('slow', 'sleepy', 10)];
+  lambdaService = await startLambdaService({ functions, log: () => undefined });
   process.env.AWS_ENDPOINT_URL_LAMBDA = lambdaService.endpoint;
   ddb = new DynamoDBClient({});
   sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
@@ -316,6 +318,38 @@ describe('startPipeRunner', () => {
       expect(JSON.parse(partial[0].awsRequest!).Entries).toHaveLength(2);
       const started = logs.find(l => l.messageType === 'ExecutionStarted')!;
       expect(JSON.parse(started.payload!)[0].dynamodb.Keys.id.S).toBe('a');
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  // An enrichment that times out fails like one that throws: Lambda answers with a function error
+  // (Sandbox.Timedout, https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html), and the pipe
+  // execution itself is limited to 5 minutes ("Pipe executions are limited to a maximum of 5 minutes including
+  // the enrichment and target processing", eb-pipes-batching-concurrency.html; shortened here by the option).
+  test.each([
+    ['the enrichment function times out', 'timesOut', {}, 'EnrichmentStageFailed'],
+    ['the execution exceeds its time limit', 'slow', { executionTimeoutSeconds: 0.5 }, 'ExecutionTimeout'],
+  ])('a batch is retried and dead-lettered when %s', async (_title, fn, options, logged) => {
+    const { name, streamArn } = await table();
+    const target = await queue('target');
+    const dlq = await queue('dlq');
+    const logs: PipeLogRecord[] = [];
+    const runner = await startPipeRunner({
+      pipe: definition(streamArn, target.arn, {
+        enrichment: { arn: functionArn(fn) },
+        source: { maximumRetryAttempts: 0, deadLetterQueueArn: dlq.arn },
+        logging: { level: 'ERROR', includeExecutionData: false },
+      }),
+      logger: record => logs.push(record),
+      ...options,
+    });
+    try {
+      await put(name, 'a');
+      await runner.idle();
+      expect(await drain(target.url)).toEqual([]);
+      expect((await drain(dlq.url, 1)).map(m => JSON.parse(m.Body!).context.condition)).toEqual(['RetryAttemptsExhausted']);
+      expect(logs.map(l => l.messageType)).toContain(logged);
     } finally {
       await runner.stop();
     }

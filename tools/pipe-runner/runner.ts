@@ -41,6 +41,7 @@ import {
   ExpiredIteratorException,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  ResourceNotFoundException,
   Shard,
   ShardIteratorType,
   TrimmedDataAccessException,
@@ -404,13 +405,18 @@ class Runner implements PipeRunner {
         next = response.NextShardIterator;
       } catch (error) {
         if (this.stopped) return;
-        if (error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException) {
-          // DynamoDB Local shares sequence numbers between tables: after an empty read, a write to
-          // another table can invalidate the held iterator. Resume after the last record seen.
-          iterator = await this.iterator(state, lastSequenceNumber);
-          continue;
+        if (error instanceof ResourceNotFoundException) {
+          throw new Error(`Stream ${source.streamArn} not found (${(error as Error).message}); the pipe stops reading, as Pipes disables a pipe whose stream is gone`);
         }
-        throw error;
+        if (!(error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException)) {
+          // A transient failure (the SDK has already retried): report it, wait, and resume where the shard was.
+          this.log('EXECUTION_FAILED', { error: { message: `GetRecords on ${state.shard.ShardId} failed: ${(error as Error).message}`, awsService: 'dynamodb' } });
+          await this.sleep(1000);
+        }
+        // DynamoDB Local shares sequence numbers between tables: after an empty read, a write to another
+        // table can invalidate the held iterator. Resume after the last record seen.
+        iterator = await this.iterator(state, lastSequenceNumber);
+        continue;
       }
       for (const raw of records) {
         lastSequenceNumber = raw.dynamodb?.SequenceNumber ?? lastSequenceNumber;
