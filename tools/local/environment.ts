@@ -12,6 +12,8 @@
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { apiRoutesFromTemplate, startApiServer } from './api-server';
 import { LocalAssembly, loadCloudAssembly } from './cloud-assembly';
@@ -214,7 +216,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       // fauxqs's queue URLs (http://sqs.<region>.127.0.0.1:<port>/...) are not URLs Node.js parses: the
       // SDK would log a TypeError per call before falling back to the configured endpoint. Its
       // useQueueUrlAsEndpoint option turns that off; everything else is the SDK's default configuration.
-      const clients = { sqs: new SQSClient({ useQueueUrlAsEndpoint: false }) };
+      const clients = { streams: new DynamoDBStreamsClient({}), lambda: new LambdaClient({}), sqs: new SQSClient({ useQueueUrlAsEndpoint: false }) };
+      stops.push(async () => Object.values(clients).forEach((client) => client.destroy()));
       const runner = await startPipeRunner({ ...options.runnerOptions, pipe: definition, clients });
       stops.push(() => runner.stop());
       const queue = queueByArn(definition.target.queueArn);
