@@ -94,6 +94,10 @@ export interface PipeRunnerStats {
   targetSendRequests: number;
   /** DynamoDB Streams GetRecords requests. */
   getRecordsRequests: number;
+  /** DynamoDB Streams GetShardIterator requests. */
+  getShardIteratorRequests: number;
+  /** DynamoDB Streams DescribeStream requests. */
+  describeStreamRequests: number;
   /** Stream records read. */
   recordsRead: number;
   /** Records dropped by the filter. */
@@ -159,6 +163,8 @@ class Runner implements PipeRunner {
     enrichmentInvocations: 0,
     targetSendRequests: 0,
     getRecordsRequests: 0,
+    getShardIteratorRequests: 0,
+    describeStreamRequests: 0,
     recordsRead: 0,
     recordsFiltered: 0,
     recordsDelivered: 0,
@@ -289,6 +295,7 @@ class Runner implements PipeRunner {
     const found: Shard[] = [];
     let exclusiveStartShardId: string | undefined;
     for (let page = 0; page < 10_000; page++) {
+      this.stats.describeStreamRequests++;
       const response = await this.streams.send(new DescribeStreamCommand({
         StreamArn: this.pipe.source.streamArn,
         ExclusiveStartShardId: exclusiveStartShardId,
@@ -332,6 +339,7 @@ class Runner implements PipeRunner {
   }
 
   private async iterator(state: ShardState, afterSequenceNumber: string | undefined): Promise<string | undefined> {
+    this.stats.getShardIteratorRequests++;
     const response = await this.streams.send(new GetShardIteratorCommand({
       StreamArn: this.pipe.source.streamArn,
       ShardId: state.shard.ShardId,
