@@ -523,7 +523,7 @@ describe('startPipeRunner', () => {
     try {
       await runner.idle();
       expect(iteratorRequests).toEqual(['parent', 'child']);
-      expect(runner.stats).toMatchObject({ describeStreamRequests: 2, getShardIteratorRequests: 2, getRecordsRequests: expect.any(Number), recordsRead: 3 });
+      expect(runner.stats).toMatchObject({ describeStreamRequests: 2, getShardIteratorRequests: 2, recordsRead: 3 });
       expect(calls('summarise').flat().map(r => r.dynamodb.Keys.id.S)).toEqual(['p1', 'p2', 'c1']);
       expect(streams.commandCalls(DescribeStreamCommand).map(c => c.args[0].input.ExclusiveStartShardId)).toEqual([undefined, 'child']);
     } finally {
