@@ -113,6 +113,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // Examples carry their own tests, as a consumer's app would.
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
+      // The frozen API baseline holds a copy of package.json, which jest would take for a second package.
+      modulePathIgnorePatterns: ['<rootDir>/api/'],
       moduleNameMapper: {
         '^cdk-enriched-stream-to-queue$': '<rootDir>/src/index.ts',
         '^cdk-enriched-stream-to-queue/local$': '<rootDir>/tools/index.ts',

@@ -102,7 +102,11 @@ export interface LocalPipelines {
   table(pathOrLogicalId: string): LocalTableInfo;
   /** The queue with this construct path or logical id; throws listing the queues otherwise. */
   queue(pathOrLogicalId: string): LocalQueueInfo;
-  /** The pipe with this name, logical id or construct path prefix (e.g. `Orders/OrderSummaries`); the only pipe when omitted. */
+  /**
+   * The pipe with this name, logical id or construct path (e.g. `Orders/OrderSummaries`); the only
+   * pipe when omitted. Construct paths are in templates the CDK CLI synthesizes; after `app.synth()`
+   * in a test, use the logical id (`stack.getLogicalId(construct.pipe.node.defaultChild as CfnElement)`).
+   */
   pipe(nameOrPath?: string): LocalPipeInfo;
   /** Resolves when every pipe has read its stream to the end and has nothing in flight. */
   idle(timeoutMs?: number): Promise<void>;
@@ -116,11 +120,16 @@ export interface LocalPipelines {
  * local Lambda Invoke API, and a pipe runner executing each `AWS::Pipes::Pipe` as synthesized.
  */
 export async function startLocalPipelines(options: LocalPipelinesOptions): Promise<LocalPipelines> {
+  const log = options.log;
   const app = await startLocalApp({
     assemblyDir: options.assemblyDir,
     port: options.port,
-    log: options.log,
-    runnerOptions: options.retryDelayMs === undefined ? undefined : { backoff: { initialDelayMs: options.retryDelayMs, maxDelayMs: options.retryDelayMs * 4 } },
+    log,
+    runnerOptions: {
+      // The pipes' own log records (at their LogConfiguration's level) go where the rest goes.
+      ...(log ? { logger: (record) => log(JSON.stringify(record)) } : {}),
+      ...(options.retryDelayMs === undefined ? {} : { backoff: { initialDelayMs: options.retryDelayMs, maxDelayMs: options.retryDelayMs * 4 } }),
+    },
   });
   return describe(app);
 }

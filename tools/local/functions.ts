@@ -5,7 +5,7 @@
  * function and the reason, never skipped silently — except functions that only CloudFormation ever
  * invokes (custom resource providers, see {@link isDeployTimeOnly}).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** A CloudFormation template, as much of it as these tools read. */
@@ -126,9 +126,12 @@ function localFunction(logicalId: string, resource: CfnResource, assemblyDir: st
   if (properties.FileSystemConfigs !== undefined) {
     refuse('it mounts an EFS file system (FileSystemConfigs).');
   }
-  const assetPath = resource.Metadata?.['aws:asset:path'];
-  if (typeof assetPath !== 'string' || resource.Metadata?.['aws:asset:property'] !== 'Code') {
-    refuse("its code is not a CDK asset (no 'aws:asset:path' metadata for Code), so it is not in the cloud assembly.");
+  // The CDK CLI records the asset's folder on the resource; an app synthesized in-process (`app.synth()`
+  // in a test) records it only in the stack's asset manifest, by the S3 key the template uses.
+  const metadataPath = resource.Metadata?.['aws:asset:property'] === 'Code' ? resource.Metadata?.['aws:asset:path'] : undefined;
+  const assetPath = typeof metadataPath === 'string' ? metadataPath : assetPathFromManifests(assemblyDir, code.S3Key);
+  if (assetPath === undefined) {
+    refuse("its code is not a CDK asset of this cloud assembly (no 'aws:asset:path' metadata for Code, and its S3Key is in no *.assets.json).");
   }
   const assetDir = path.resolve(assemblyDir, assetPath as string);
   if (!existsSync(assetDir)) {
@@ -175,6 +178,24 @@ function localFunction(logicalId: string, resource: CfnResource, assemblyDir: st
     memorySize: positiveInteger(properties.MemorySize, DEFAULT_MEMORY_SIZE, 'MemorySize', logicalId),
     runtime: runtime as string,
   };
+}
+
+/** The source folder of the file asset whose S3 object key is `s3Key`, from the assembly's asset manifests. */
+function assetPathFromManifests(assemblyDir: string, s3Key: unknown): string | undefined {
+  if (typeof s3Key !== 'string') {
+    return undefined;
+  }
+  for (const file of readdirSync(assemblyDir).filter((name) => name.endsWith('.assets.json'))) {
+    const manifest = JSON.parse(readFileSync(path.join(assemblyDir, file), 'utf8')) as {
+      files?: Record<string, { source?: { path?: string }; destinations?: Record<string, { objectKey?: string }> }>;
+    };
+    for (const asset of Object.values(manifest.files ?? {})) {
+      if (Object.values(asset.destinations ?? {}).some((destination) => destination.objectKey === s3Key) && asset.source?.path) {
+        return asset.source.path;
+      }
+    }
+  }
+  return undefined;
 }
 
 function positiveInteger(value: unknown, fallback: number, property: string, logicalId: string): number {

@@ -22,7 +22,8 @@ export interface LocalService {
 /** The oldest Java that DynamoDB Local 3.x runs on. */
 export const MINIMUM_JAVA_VERSION = 17;
 
-const STARTUP_TIMEOUT_MS = 30_000;
+// DynamoDB Local takes 3-5 s on an idle 2-core machine, and over 30 s on a loaded one (seen in CI-sized runs).
+const STARTUP_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** Every child process started here, so that an exiting parent takes none of them along alive. */

@@ -300,7 +300,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
 }
 
-if (require.main === module) {
+// Run when this file is the program (ts-node tools/replay/cli.ts), not when it is bundled into the
+// package's `cdk-enriched-stream-to-queue` command (local/cli.js), which calls main() itself.
+if (require.main === module && /replay[\\/]cli\.[jt]s$/.test(require.main.filename)) {
   main(process.argv.slice(2)).then(
     code => { process.exitCode = code; },
     err => {
