@@ -185,6 +185,8 @@ class Runner implements PipeRunner {
   private readonly loops = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
   private readonly wakers = new Set<() => void>();
+  /** Clients the runner created, destroyed when it stops (clients passed in belong to the caller). */
+  private readonly ownClients: Array<{ destroy(): void }> = [];
   private stopped = false;
   private failure: Error | undefined;
 
@@ -197,12 +199,12 @@ class Runner implements PipeRunner {
     if (!Number.isInteger(pipe.source.batchSize) || pipe.source.batchSize < 1) {
       throw new Error(`Pipe ${pipe.name}: batch size ${pipe.source.batchSize} is not a positive integer`);
     }
-    this.streams = options.clients?.streams ?? new DynamoDBStreamsClient({});
+    this.streams = options.clients?.streams ?? this.own(new DynamoDBStreamsClient({}));
     // useQueueUrlAsEndpoint false: requests go to the client's endpoint (the target queue is in the pipe's
     // region), not to the host of the URL GetQueueUrl returned, which emulators may give an unusable host.
     this.clients = {
-      lambda: options.clients?.lambda ?? new LambdaClient({}),
-      sqs: options.clients?.sqs ?? new SQSClient({ useQueueUrlAsEndpoint: false }),
+      lambda: options.clients?.lambda ?? this.own(new LambdaClient({})),
+      sqs: options.clients?.sqs ?? this.own(new SQSClient({ useQueueUrlAsEndpoint: false })),
     };
     this.logger = options.logger ?? stderrLogger;
     this.pipeArn = pipeArnOf(pipe);
@@ -248,6 +250,12 @@ class Runner implements PipeRunner {
     while (this.loops.size > 0) {
       await Promise.allSettled([...this.loops]);
     }
+    for (const client of this.ownClients.splice(0)) client.destroy();
+  }
+
+  private own<T extends { destroy(): void }>(client: T): T {
+    this.ownClients.push(client);
+    return client;
   }
 
   private spawn(loop: Promise<void>): void {
