@@ -97,6 +97,8 @@ export const NOT_CREATED_HERE: Readonly<Record<string, string>> = {
   'AWS::KMS::Alias': 'no local effect: local services do not encrypt with KMS',
   'AWS::SNS::Topic': 'no local effect: alarm notifications only',
   'AWS::SNS::Subscription': 'no local effect: alarm notifications only',
+  'AWS::SNS::TopicPolicy': 'no local effect: no IAM locally, every local call is allowed',
+  'AWS::SQS::QueueInlinePolicy': 'no local effect: no IAM locally, every local call is allowed',
   'AWS::CDK::Metadata': 'no local effect: CDK version reporting',
 };
 
