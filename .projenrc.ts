@@ -261,7 +261,7 @@ project.addPackageIgnore('/api/');
 // `npm pack` compiles first too, so that it never packs a tarball without lib/.
 project.addTask('pack', {
   description: 'Compile and pack the npm tarball into dist/js (to install a local build in another app)',
-  steps: [{ spawn: 'compile' }, { spawn: 'package:js' }],
+  steps: [{ spawn: 'compile' }, { spawn: 'bundle:local' }, { spawn: 'package:js' }],
 });
 project.addTask('prepack', {
   description: 'Compile before `npm pack` when lib/, .jsii or local/ is missing',

@@ -26,12 +26,13 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalFunction } from './functions';
-import { LocalService, requireOptional } from './services';
+import { LocalService } from './services';
 
 /**
  * Invoke's payload quotas: "For synchronous invocations, the maximum payload size is 6 MB. For
@@ -417,6 +418,17 @@ async function readBody(request: IncomingMessage, keep: number): Promise<{ body:
 }
 
 /**
+ * The node_modules folder whose AWS SDK v3 packages the functions get, as the Node.js runtimes give
+ * them theirs: the project's own (the first folder on the module search path that has `@aws-sdk`).
+ * A function that needs an SDK client the project has not installed fails with
+ * Runtime.ImportModuleError, naming the package.
+ */
+function sdkNodePath(): string {
+  const searched = [path.join(process.cwd(), 'node_modules'), ...(require.resolve.paths('@aws-sdk/client-dynamodb') ?? [])];
+  return searched.find((directory) => existsSync(path.join(directory, '@aws-sdk'))) ?? searched[0];
+}
+
+/**
  * Starts the local Lambda service on 127.0.0.1. Execution environments start on first use.
  */
 export async function startLambdaService(options: LambdaServiceOptions): Promise<LambdaService> {
@@ -426,8 +438,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
   }
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const shared = sharedEnvironment(options);
-  const sdkPackage = requireOptional('@aws-sdk/client-lambda', 'The local Lambda service (which gives functions the AWS SDK as the Node.js runtime does)');
-  const nodePath = path.resolve(path.dirname(sdkPackage), '..', '..');
+  const nodePath = sdkNodePath();
 
   const pools = new Map<string, FunctionPool>();
   for (const fn of options.functions) {
