@@ -213,10 +213,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const pipes: LocalPipe[] = [];
     for (const [index, definition] of definitions.entries()) {
       const { stack, logicalId } = pipeResources[index];
-      // fauxqs's queue URLs (http://sqs.<region>.127.0.0.1:<port>/...) are not URLs Node.js parses: the
-      // SDK would log a TypeError per call before falling back to the configured endpoint. Its
-      // useQueueUrlAsEndpoint option turns that off; everything else is the SDK's default configuration.
-      const clients = { streams: new DynamoDBStreamsClient({}), lambda: new LambdaClient({}), sqs: new SQSClient({ useQueueUrlAsEndpoint: false }) };
+      // The SDK's default configuration (endpoints from AWS_ENDPOINT_URL_*), made here so that stop() closes their sockets.
+      const clients = { streams: new DynamoDBStreamsClient({}), lambda: new LambdaClient({}), sqs: new SQSClient({}) };
       stops.push(async () => Object.values(clients).forEach((client) => client.destroy()));
       const runner = await startPipeRunner({ ...options.runnerOptions, pipe: definition, clients });
       stops.push(() => runner.stop());

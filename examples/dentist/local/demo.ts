@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       { email: 'john.smith@example.com', preferredMethod: 'sms' },
     ]));
     say('      jane.doe@example.com prefers email, john.smith@example.com prefers sms');
-    if (await addContacts(['--table', ready.contactsTable, '--file', contactsFile]) !== 0) throw new Error('add-contacts failed');
+    await runAddContacts(ready.contactsTable, contactsFile);
 
     step(3, 'Booking appointments through POST /appointments:');
     const bookings = [
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
 
     step(6, 'Repairing: recreating the contacts table from the template and adding the contacts again, then replaying:');
     await dynamodb.send(new CreateTableCommand(contacts.definition));
-    if (await addContacts(['--table', ready.contactsTable, '--file', contactsFile]) !== 0) throw new Error('add-contacts failed');
+    await runAddContacts(ready.contactsTable, contactsFile);
     const replay = [...ready.replay, '--wait-seconds', '1'];
     say(`      $ ${replay.join(' ')}`);
     const replayed = await run(replay, ready.replayEnv);
@@ -131,20 +131,21 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * The replay's report without the noise of Node.js 20 deprecation warnings and of the SDK's warning
- * that fauxqs's queue URLs (http://sqs.<region>.127.0.0.1:<port>/...) are not URLs it can parse
- * (it then uses the configured endpoint, as it should).
- */
+/** The replay's report without Node.js 20's end-of-life warnings. */
 function readable(output: string): string[] {
-  const lines: string[] = [];
-  let skipping = false;
-  for (const line of output.split('\n')) {
-    if (/^TypeError: Invalid URL/.test(line)) skipping = true;
-    else if (skipping && line === '}') skipping = false;
-    else if (!skipping && line.trim() && !/NodeVersionSupportWarning|node >=22|^versions published|^To continue|^and security|^More information|^\(Use `node/.test(line)) lines.push(line);
+  return output.split('\n').filter((line) => line.trim()
+    && !/NodeVersionSupportWarning|node >=22|^versions published|^To continue|^and security|^More information|^\(Use `node/.test(line));
+}
+
+/** Runs the example's add-contacts script (its `main`, as its command line does), its report indented. */
+async function runAddContacts(table: string, file: string): Promise<void> {
+  const original = console.log;
+  console.log = (...args: unknown[]) => say(`      ${args.join(' ')}`);
+  try {
+    if (await addContacts(['--table', table, '--file', file]) !== 0) throw new Error('add-contacts failed');
+  } finally {
+    console.log = original;
   }
-  return lines;
 }
 
 function describe(message: Enriched): string {
