@@ -3,11 +3,15 @@
  * DynamoDB Local, fauxqs, the local Lambda service, the pipe runner and the local REST API.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, UpdateItemCommand, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type DentistApp, REPO_ROOT, startDentist } from '../../examples/dentist/local/app';
+import { startLocalApp } from '../../tools/local/environment';
 
 jest.setTimeout(180_000);
 
@@ -51,6 +55,8 @@ describe('the dentist example, started in-process', () => {
   let sqs: SQSClient;
   let dynamodb: DynamoDBClient;
   const output: string[] = [];
+  const environmentBefore = { ...process.env };
+  let stopped = false;
 
   beforeAll(async () => {
     dentist = await startDentist({
@@ -72,7 +78,7 @@ describe('the dentist example, started in-process', () => {
   afterAll(async () => {
     sqs?.destroy();
     dynamodb?.destroy();
-    await dentist?.stop();
+    if (!stopped) await dentist?.stop();
   });
 
   async function book(body: unknown): Promise<Booked> {
@@ -239,6 +245,19 @@ describe('the dentist example, started in-process', () => {
     ]);
     expect(await queueDepth(dentist.ready.sourceDeadLetterQueueUrl)).toBe(0);
   });
+
+  test('stop() ends the processes it started and restores this process\'s environment', async () => {
+    expect(process.env.AWS_ENDPOINT_URL_DYNAMODB).toBe(dentist.ready.dynamodb);
+    const pattern = 'DynamoDBLocal|fauxqs-server|lambda-worker';
+    const running = spawnSync('pgrep', ['-P', String(process.pid), '-f', pattern], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(running.length).toBeGreaterThanOrEqual(3);
+    stopped = true;
+    await dentist.stop();
+    expect(process.env).toEqual(environmentBefore);
+    // DynamoDB Local's JVM, fauxqs and the function workers are children of this process while they run.
+    const children = spawnSync('pgrep', ['-P', String(process.pid), '-f', pattern], { encoding: 'utf8' });
+    expect(children.stdout.trim()).toBe('');
+  });
 });
 
 describe('npx projen dentist:local (examples/dentist/local/main.ts)', () => {
@@ -301,5 +320,22 @@ describe('npx projen dentist:local (examples/dentist/local/main.ts)', () => {
     const port = new URL(String(ready.dynamodb)).port;
     const left = spawnSync('pgrep', ['-f', `DynamoDBLocal.*-port ${port}( |$)`], { encoding: 'utf8' });
     expect(left.stdout.trim()).toBe('');
+  });
+});
+
+describe('startLocalApp (tools/local/environment.ts)', () => {
+  test('on a directory that is not a cloud assembly, fails naming it and stops the services it had started', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'not-an-assembly-'));
+    const before = { ...process.env };
+    try {
+      await expect(startLocalApp({ assemblyDir: directory, log: () => undefined })).rejects.toThrow(
+        `${directory} is not a cloud assembly: it has no manifest.json (synthesize the app with 'cdk synth -o ${directory}')`);
+      expect(process.env).toEqual(before);
+      // DynamoDB Local's JVM and fauxqs are children of this process while they run.
+      const children = spawnSync('pgrep', ['-P', String(process.pid), '-f', 'DynamoDBLocal|fauxqs-server'], { encoding: 'utf8' });
+      expect(children.stdout.trim()).toBe('');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
