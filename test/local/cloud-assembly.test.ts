@@ -132,6 +132,31 @@ describe('LocalAssembly.resolve', () => {
     });
   });
 
+  test('evaluates conditions, mappings and parameter defaults', () => {
+    const directory = writeAssembly({
+      Stack: {
+        environment: 'aws://111111111111/eu-west-1',
+        template: {
+          Parameters: { Stage: { Type: 'String', Default: 'dev' } },
+          Conditions: {
+            IsProd: { 'Fn::Equals': [{ Ref: 'Stage' }, 'prod'] },
+            InIreland: { 'Fn::And': [{ 'Fn::Not': [{ Condition: 'IsProd' }] }, { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] }] },
+          },
+          Mappings: { Sizes: { dev: { Memory: 128 } } },
+          Resources: {},
+        },
+      },
+    });
+    directories.push(directory);
+    const local = new LocalAssembly(loadCloudAssembly(directory));
+    const stack = local.stack('Stack');
+    expect(local.resolve(stack, {
+      name: { 'Fn::If': ['IsProd', 'prod-name', { 'Fn::If': ['InIreland', 'dev-ie', 'dev'] }] },
+      memory: { 'Fn::FindInMap': ['Sizes', { Ref: 'Stage' }, 'Memory'] },
+      optional: { 'Fn::If': ['IsProd', 'x', { Ref: 'AWS::NoValue' }] },
+    })).toEqual({ name: 'dev-ie', memory: 128 });
+  });
+
   test('refuses an unknown intrinsic function, naming it and the resource', () => {
     const local = twoStacks();
     expect(() => local.resolve(local.stack('Stateless'), { 'Fn::Cidr': ['10.0.0.0/16', 2, 8] }, 'Pipe')).toThrow(
