@@ -176,3 +176,15 @@ test('refuses a queue property it does not know, naming it', async () => {
   await expect(createResources(local, { dynamodb, sqs })).rejects.toThrow(
     `AWS::SQS::Queue Queue of stack ${local.assembly.stacks[0].stackName}: the properties Shiny are not supported locally`);
 });
+
+test('skips a resource whose condition is false, saying so', async () => {
+  const local = assembly({
+    Conditions: { Never: { 'Fn::Equals': ['a', 'b'] } },
+    Resources: { Queue: { Type: 'AWS::SQS::Queue', Condition: 'Never', Properties: {} } },
+  });
+  const { queues, skipped } = await createResources(local, { dynamodb, sqs });
+  expect(queues).toEqual([]);
+  expect(skipped).toEqual([{
+    stackName: local.assembly.stacks[0].stackName, logicalId: 'Queue', type: 'AWS::SQS::Queue', reason: 'its condition Never is false',
+  }]);
+});
