@@ -17,7 +17,7 @@ function snippets(): Array<[string, string]> {
 test('the README opens with the main-job command and the test command that CI runs', () => {
   const firstBlock = /^```sh\n([\s\S]*?)```/.exec(readme)![1].split('\n').filter(Boolean);
   expect(firstBlock.map((line) => line.replace(/\s+#.*$/, ''))).toEqual([
-    'npm ci && npx projen synth:dentist',
+    'npm ci && npx projen dentist:demo',
     'npm ci && npx projen build',
   ]);
   expect(fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8')).toContain('\nnpm ci && npx projen build\n');

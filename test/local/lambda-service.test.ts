@@ -422,7 +422,7 @@ describe('functionsFromTemplate', () => {
     ['inline code', { Code: { ZipFile: 'exports.handler = 1' } }, {}, 'Function Fn cannot run locally: its code is inline (Code.ZipFile); the local Lambda service runs only code bundled as a CDK asset (NodejsFunction or lambda.Code.fromAsset).'],
     ['layers', { Layers: ['arn:layer'] }, undefined, 'Function Fn cannot run locally: it uses Layers, whose code is not in the cloud assembly.'],
     ['EFS', { FileSystemConfigs: [{}] }, undefined, 'Function Fn cannot run locally: it mounts an EFS file system (FileSystemConfigs).'],
-    ['code outside the assembly', {}, {}, "Function Fn cannot run locally: its code is not a CDK asset (no 'aws:asset:path' metadata for Code), so it is not in the cloud assembly."],
+    ['code outside the assembly', {}, {}, "Function Fn cannot run locally: its code is not a CDK asset of this cloud assembly (no 'aws:asset:path' metadata for Code, and its S3Key is in no *.assets.json)."],
     ['a zip file asset', {}, { 'aws:asset:path': 'asset.zip', 'aws:asset:property': 'Code' }, 'is a file, not a directory; the local Lambda service runs unpacked assets (NodejsFunction or lambda.Code.fromAsset of a directory).'],
     ['a missing asset', {}, { 'aws:asset:path': 'asset.gone', 'aws:asset:property': 'Code' }, 'does not exist; synthesize the app into'],
     ['a handler without an export', { Handler: 'index' }, undefined, "Function Fn cannot run locally: its Handler 'index' is not of the form 'file.export', such as 'index.handler'."],
@@ -431,6 +431,20 @@ describe('functionsFromTemplate', () => {
   ])('refuses %s', (_case, properties, metadata, message) => {
     const template: CfnTemplate = { Resources: { Fn: lambda(properties, metadata) } };
     expect(() => functionsFromTemplate(template, assembly, resolve)).toThrow(message);
+  });
+
+  test('finds the asset through the asset manifest when the template has no asset metadata (an app synthesized in-process)', () => {
+    // `app.synth()` without the CDK CLI writes no aws:asset:path metadata; the manifest maps the S3 key to the folder.
+    writeFileSync(path.join(assembly, 'MyStack.assets.json'), JSON.stringify({
+      version: '39.0.0',
+      files: { abc: { source: { path: 'asset.abc', packaging: 'zip' }, destinations: { 'current_account-current_region': { bucketName: 'b', objectKey: 'abc.zip' } } } },
+    }));
+    try {
+      const [only] = functionsFromTemplate({ Resources: { Fn: lambda({ Code: { S3Bucket: 'b', S3Key: 'abc.zip' } }, {}) } }, assembly, resolve);
+      expect(only.codeFile).toBe(path.join(assembly, 'asset.abc', 'index.js'));
+    } finally {
+      rmSync(path.join(assembly, 'MyStack.assets.json'));
+    }
   });
 
   test('leaves out a function that only custom resources call (a provider CloudFormation invokes at deploy time)', () => {
