@@ -26,13 +26,11 @@
  * stage throttling, usage plans, CORS preflight methods, custom gateway responses.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { IncomingMessage, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import Ajv, { ValidateFunction } from 'ajv-draft-04';
 import { CfnResource, CfnTemplate, Resolve } from './functions';
-import { LocalService } from './services';
+import { LocalService, serveOnLoopback } from './services';
 
 /** API Gateway's payload quota for REST APIs. */
 export const API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -494,33 +492,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<LocalSe
     response.end(result.body);
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: Error) => {
-      log(`[api] ${request.method} ${request.url}: ${error.stack ?? error.message}`);
-      if (!response.headersSent) {
-        gatewayResponse(response, 500, 'InternalServerErrorException', 'Internal server error', randomUUID());
-      } else {
-        response.destroy(error);
-      }
-    });
+  const logged = (request: IncomingMessage, response: ServerResponse) => handle(request, response).catch((error: Error) => {
+    log(`[api] ${request.method} ${request.url}: ${error.stack ?? error.message}`);
+    throw error;
   });
-  server.listen(options.port ?? 0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-
-  let stopping: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () => {
-      stopping ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await closed;
-        for (const client of clients.values()) {
-          client.destroy();
-        }
-      })();
-      return stopping;
+  return serveOnLoopback(logged, {
+    port: options.port,
+    onError: (_error, _request, response) => {
+      gatewayResponse(response, 500, 'InternalServerErrorException', 'Internal server error', randomUUID());
     },
-  };
+    cleanup: () => {
+      for (const client of clients.values()) {
+        client.destroy();
+      }
+    },
+  });
 }

@@ -25,14 +25,12 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalFunction } from './functions';
-import { LocalService } from './services';
+import { LocalService, serveOnLoopback } from './services';
 
 /**
  * Invoke's payload quotas: "For synchronous invocations, the maximum payload size is 6 MB. For
@@ -569,31 +567,12 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
     response.end(body);
   };
 
-  const server: Server = createServer((request, response) => {
-    handle(request, response).catch((error: Error) => {
-      if (!response.headersSent) {
-        sendError(response, 500, 'ServiceException', error.message, randomUUID());
-      } else {
-        response.destroy(error);
-      }
-    });
-  });
-  server.listen(options.port ?? 0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-
-  let stopping: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    functionNames: [...pools.keys()],
-    stop: () => {
-      stopping ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await Promise.all([...pools.values()].map((pool) => pool.stop()));
-        await closed;
-      })();
-      return stopping;
+  const service = await serveOnLoopback(handle, {
+    port: options.port,
+    onError: (error, _request, response) => sendError(response, 500, 'ServiceException', error.message, randomUUID()),
+    cleanup: async () => {
+      await Promise.all([...pools.values()].map((pool) => pool.stop()));
     },
-  };
+  });
+  return { ...service, functionNames: [...pools.keys()] };
 }

@@ -10,8 +10,8 @@
  * header, with `{"message": ...}`. Nothing else of the Pipes API is served (the answer says so).
  */
 import { once } from 'node:events';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import type { LocalService } from './services';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { type LocalService, serveOnLoopback } from './services';
 import { PipeDefinition } from '../pipe/definition';
 import { describePipeResponse } from '../pipe/describe-pipe';
 
@@ -79,34 +79,12 @@ export async function startPipesApi(pipes: readonly PipeDefinition[]): Promise<L
     sendJson(response, 200, toWire(describePipeResponse(pipe, { created: started, modified: started })));
   };
 
-  const server = createServer((request, response) => {
+  return serveOnLoopback(async (request, response) => {
     // The request has no body; drain whatever a client sends anyway.
     request.resume();
-    request.on('end', () => {
-      try {
-        handle(request, response);
-      } catch (error) {
-        sendJson(response, 500, { message: (error as Error).message }, 'InternalException');
-      }
-    });
+    await once(request, 'end');
+    handle(request, response);
+  }, {
+    onError: (error, _request, response) => sendJson(response, 500, { message: error.message }, 'InternalException'),
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') {
-    server.close();
-    throw new Error('The local Pipes API could not listen on 127.0.0.1');
-  }
-
-  let stopping: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    stop: () => {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return stopping;
-    },
-  };
 }
