@@ -256,6 +256,8 @@ project.addTask('api:freeze', {
   exec: 'mkdir -p api/baseline && cp .jsii package.json api/baseline/',
 });
 project.addPackageIgnore('/api/');
+// projen ignores .jsii files; the baseline's is the frozen API itself.
+project.gitignore.include('/api/baseline/.jsii');
 
 // Install a local build in another app: `npx projen pack` compiles and packs dist/js/*.jsii.tgz.
 // `npm pack` compiles first too, so that it never packs a tarball without lib/.
