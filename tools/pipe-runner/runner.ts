@@ -57,10 +57,24 @@ import { PipeRecord, regionOfArn, toPipeRecord } from '../pipe/record';
 export interface BackoffOptions {
   /** @default 100 */
   readonly initialDelayMs?: number;
-  /** @default 1000 */
+  /** @default - see {@link defaultBackoff}: 1000, or less so that every retry's pause fits in 25 s */
   readonly maxDelayMs?: number;
   /** @default 2 */
   readonly multiplier?: number;
+}
+
+/** The pauses between one batch's retries add up to at most this by default, so that locally a batch exhausts its retries within 30 s. */
+export const DEFAULT_RETRY_PAUSE_BUDGET_MS = 25_000;
+
+/**
+ * The default local backoff for a pipe that retries `maximumRetryAttempts` times: 100 ms doubling
+ * up to 1 s, with the cap lowered (to no less than 10 ms) so that all the pauses fit in
+ * {@link DEFAULT_RETRY_PAUSE_BUDGET_MS}. A pipe with 180 retries pauses 100 ms, then 138 ms each
+ * time: its batch is dead-lettered in about 25 s plus the enrichment's own time, not in 3 minutes.
+ */
+export function defaultBackoff(maximumRetryAttempts: number): Required<BackoffOptions> {
+  const fitted = maximumRetryAttempts > 0 ? Math.floor(DEFAULT_RETRY_PAUSE_BUDGET_MS / maximumRetryAttempts) : 1000;
+  return { initialDelayMs: 100, maxDelayMs: Math.max(10, Math.min(1000, fitted)), multiplier: 2 };
 }
 
 /** Options for {@link startPipeRunner}. */
@@ -212,7 +226,7 @@ class Runner implements PipeRunner {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.discoveryIntervalMs = options.shardDiscoveryIntervalMs ?? 10_000;
     this.executionTimeoutMs = (options.executionTimeoutSeconds ?? 300) * 1000;
-    this.backoff = { initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2, ...options.backoff };
+    this.backoff = { ...defaultBackoff(pipe.source.maximumRetryAttempts), ...options.backoff };
   }
 
   public async start(): Promise<void> {
