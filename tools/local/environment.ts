@@ -141,7 +141,10 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     // The JVM takes the longest: start both services while the assembly is being made.
     const servicesStarted = Promise.allSettled([startDynamoDBLocal(), startSqsEmulator()]);
     const [assemblyDir, started] = await Promise.all([Promise.resolve(options.assemblyDir).catch(async (error) => {
-      await servicesStarted;
+      // The synth failed: stop whatever started meanwhile (DynamoDB Local's JVM included) before failing.
+      for (const result of await servicesStarted) {
+        if (result.status === 'fulfilled') await result.value.stop();
+      }
       throw error;
     }), servicesStarted]);
     for (const result of started) {

