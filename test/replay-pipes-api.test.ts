@@ -122,8 +122,9 @@ describe('pipeFromDescribePipe refuses what the replay cannot execute', () => {
     });
   });
 
-  test('a missing BatchSize becomes 1, the one batch size every enrichment and target accepts', () => {
-    expect(pipeFromDescribePipe({ ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST' } } }).source.batchSize).toBe(1);
+  test('a missing BatchSize is refused, as the local runner refuses it: AWS documents no default to honour', () => {
+    expect(() => pipeFromDescribePipe({ ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST' } } })).toThrow(
+      'Pipe p: SourceParameters.DynamoDBStreamParameters.BatchSize is not set, and AWS documents no default for a DynamoDB stream source; set 1 to 10 for an SQS target');
   });
 
   test.each<[string, DescribePipeResponse, string]>([
@@ -145,11 +146,13 @@ describe('pipeFromDescribePipe refuses what the replay cannot execute', () => {
     ['a deleting pipe', { ...base, DesiredState: 'DELETED' }, 'Pipe p: DesiredState is DELETED (the pipe is being deleted)'],
     ['an unknown starting position', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'AT_TIMESTAMP' as 'LATEST' } } },
       'Pipe p: SourceParameters.DynamoDBStreamParameters.StartingPosition "AT_TIMESTAMP" is not LATEST or TRIM_HORIZON'],
-    ['a batch size above 10000', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 10001 } } },
-      'Pipe p: SourceParameters.DynamoDBStreamParameters.BatchSize 10001 is not an integer from 1 to 10000'],
-    ['retries below -1', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', MaximumRetryAttempts: -2 } } },
-      'Pipe p: SourceParameters.DynamoDBStreamParameters.MaximumRetryAttempts -2 is not an integer from -1 to 10000'],
-    ['a dead-letter target that is not a queue', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', DeadLetterConfig: { Arn: 'arn:aws:sns:eu-west-1:123456789012:dlq' } } } },
+    ['a batch size above what an SQS target takes', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 11 } } },
+      'Pipe p: SourceParameters.DynamoDBStreamParameters.BatchSize 11 is out of range for an SQS target; allowed: 1 to 10'],
+    ['retries below -1', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 10, MaximumRetryAttempts: -2 } } },
+      'Pipe p: SourceParameters.DynamoDBStreamParameters.MaximumRetryAttempts -2 is out of range; allowed: -1 (infinite) or 0 to 10000'],
+    ['a record age below 60 s (the local runner refuses it too)', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 10, MaximumRecordAgeInSeconds: 30 } } },
+      'Pipe p: SourceParameters.DynamoDBStreamParameters.MaximumRecordAgeInSeconds 30 is out of range; allowed: -1 (infinite) or 60 to 604800'],
+    ['a dead-letter target that is not a queue', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 10, DeadLetterConfig: { Arn: 'arn:aws:sns:eu-west-1:123456789012:dlq' } } } },
       'Pipe p: SourceParameters.DynamoDBStreamParameters.DeadLetterConfig.Arn "arn:aws:sns:eu-west-1:123456789012:dlq" is not an SQS queue ARN'],
     ['a filter pattern that is not JSON', { ...base, SourceParameters: { ...base.SourceParameters, FilterCriteria: { Filters: [{ Pattern: '{eventName' }] } } },
       'Pipe p: SourceParameters.FilterCriteria.Filters[0].Pattern is not JSON'],

@@ -77,3 +77,54 @@ export interface PipeDefinition {
   /** `LogConfiguration`; absent: nothing is logged (the service's default, level `OFF`). */
   readonly logging?: PipeLoggingDefinition;
 }
+
+/** `arn:<partition>:dynamodb:<region>:<account>:table/<name>/stream/<label>` */
+export const DYNAMODB_STREAM_ARN = /^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):(\d{12}):table\/[^/]+\/stream\/[^/]+$/;
+/** `arn:<partition>:sqs:<region>:<account>:<queue name>` */
+export const SQS_QUEUE_ARN = /^arn:(aws[a-z-]*):sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,75}(?:\.fifo)?)$/;
+/** `arn:<partition>:lambda:<region>:<account>:function:<name>[:<version or alias>]` */
+export const LAMBDA_FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:[A-Za-z0-9_-]+(?::[A-Za-z0-9$_-]+)?$/;
+
+/** The most records one batch may hold with an SQS target (SendMessageBatch takes 10 entries). */
+export const SQS_TARGET_BATCH_SIZE_LIMIT = 10;
+
+/**
+ * What the local runner and the replay need of a DynamoDB stream source, whether the pipe was read
+ * from a template or from DescribePipe, so that both accept exactly the same pipes. Ranges from
+ * https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html;
+ * with an SQS target a batch holds at most 10 records
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html).
+ * AWS documents no default batch size for this source, so an unset one is refused rather than guessed.
+ *
+ * @returns what is wrong, or undefined
+ */
+export function sourceProblem(source: {
+  readonly batchSize?: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly maximumRetryAttempts: number;
+  readonly maximumRecordAgeSeconds: number;
+  readonly parallelizationFactor: number;
+}): string | undefined {
+  const field = 'SourceParameters.DynamoDBStreamParameters';
+  const outside = (value: number, min: number, max: number) => !Number.isInteger(value) || value < min || value > max;
+  if (source.batchSize === undefined) {
+    return `${field}.BatchSize is not set, and AWS documents no default for a DynamoDB stream source; set 1 to ${SQS_TARGET_BATCH_SIZE_LIMIT} for an SQS target`;
+  }
+  if (outside(source.batchSize, 1, SQS_TARGET_BATCH_SIZE_LIMIT)) {
+    return `${field}.BatchSize ${source.batchSize} is out of range for an SQS target; allowed: 1 to ${SQS_TARGET_BATCH_SIZE_LIMIT}`;
+  }
+  if (outside(source.maximumBatchingWindowSeconds, 0, 300)) {
+    return `${field}.MaximumBatchingWindowInSeconds ${source.maximumBatchingWindowSeconds} is out of range; allowed: 0 to 300`;
+  }
+  if (outside(source.maximumRetryAttempts, -1, 10000)) {
+    return `${field}.MaximumRetryAttempts ${source.maximumRetryAttempts} is out of range; allowed: -1 (infinite) or 0 to 10000`;
+  }
+  const age = source.maximumRecordAgeSeconds;
+  if (age !== -1 && outside(age, 60, 604800)) {
+    return `${field}.MaximumRecordAgeInSeconds ${age} is out of range; allowed: -1 (infinite) or 60 to 604800`;
+  }
+  if (outside(source.parallelizationFactor, 1, 10)) {
+    return `${field}.ParallelizationFactor ${source.parallelizationFactor} is out of range; allowed: 1 to 10`;
+  }
+  return undefined;
+}

@@ -6,7 +6,7 @@
  * with a message naming the field, never ignored.
  */
 import type { DescribePipeCommandOutput, DescribePipeResponse } from '@aws-sdk/client-pipes';
-import { PipeDefinition } from './definition';
+import { DYNAMODB_STREAM_ARN, LAMBDA_FUNCTION_ARN, PipeDefinition, SQS_QUEUE_ARN, sourceProblem } from './definition';
 import { pipeArnOf } from './path';
 
 /** The pipe cannot be executed by these tools. */
@@ -16,34 +16,6 @@ export class UnsupportedPipeError extends Error {
     this.name = 'UnsupportedPipeError';
   }
 }
-
-/** `arn:<partition>:dynamodb:<region>:<account>:table/<name>/stream/<label>` */
-export const DYNAMODB_STREAM_ARN = /^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):(\d{12}):table\/[^/]+\/stream\/[^/]+$/;
-/** `arn:<partition>:sqs:<region>:<account>:<queue name>` */
-export const SQS_QUEUE_ARN = /^arn:(aws[a-z-]*):sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,75}(?:\.fifo)?)$/;
-/** `arn:<partition>:lambda:<region>:<account>:function:<name>[:<version or alias>]` */
-export const LAMBDA_FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:[A-Za-z0-9_-]+(?::[A-Za-z0-9$_-]+)?$/;
-
-/**
- * The Pipes API's documented ranges and defaults for a DynamoDB stream source
- * (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html):
- * retries and record age default to -1 (infinite), the parallelization factor to 1.
- */
-const SOURCE_LIMITS = {
-  BatchSize: { min: 1, max: 10000 },
-  MaximumBatchingWindowInSeconds: { min: 0, max: 300 },
-  MaximumRecordAgeInSeconds: { min: -1, max: 604800 },
-  MaximumRetryAttempts: { min: -1, max: 10000 },
-  ParallelizationFactor: { min: 1, max: 10 },
-} as const;
-
-/**
- * Used when `DescribePipe` returns no `BatchSize`. The Pipes user guide says only that an unset batch
- * size is "the default for that source"
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html) without
- * naming it; 1 is the one size that can never exceed what the pipe's enrichment and target accept.
- */
-export const BATCH_SIZE_WHEN_UNSET = 1;
 
 /**
  * Turns a `DescribePipe` response into the pipe the replay executes.
@@ -84,15 +56,17 @@ export function pipeFromDescribePipe(response: DescribePipeResponse | DescribePi
   if (onPartialBatchItemFailure !== undefined && onPartialBatchItemFailure !== 'AUTOMATIC_BISECT') {
     refuse(`SourceParameters.DynamoDBStreamParameters.OnPartialBatchItemFailure ${JSON.stringify(onPartialBatchItemFailure)} is not AUTOMATIC_BISECT`);
   }
-  const integer = (field: keyof typeof SOURCE_LIMITS, unset: number): number => {
-    const value = parameters![field];
-    if (value === undefined || value === null) return unset;
-    const { min, max } = SOURCE_LIMITS[field];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      refuse(`SourceParameters.DynamoDBStreamParameters.${field} ${value} is not an integer from ${min} to ${max}`);
-    }
-    return value;
+  const source = {
+    batchSize: parameters!.BatchSize ?? undefined,
+    maximumBatchingWindowSeconds: parameters!.MaximumBatchingWindowInSeconds ?? 0,
+    maximumRetryAttempts: parameters!.MaximumRetryAttempts ?? -1,
+    maximumRecordAgeSeconds: parameters!.MaximumRecordAgeInSeconds ?? -1,
+    parallelizationFactor: parameters!.ParallelizationFactor ?? 1,
   };
+  const problem = sourceProblem(source);
+  if (problem) {
+    refuse(problem);
+  }
   const deadLetterQueueArn = parameters!.DeadLetterConfig?.Arn;
   if (deadLetterQueueArn !== undefined && !SQS_QUEUE_ARN.test(deadLetterQueueArn)) {
     refuse(`SourceParameters.DynamoDBStreamParameters.DeadLetterConfig.Arn ${JSON.stringify(deadLetterQueueArn)} is not an SQS queue ARN`);
@@ -142,12 +116,12 @@ export function pipeFromDescribePipe(response: DescribePipeResponse | DescribePi
     source: {
       streamArn: streamArn!,
       startingPosition: startingPosition!,
-      batchSize: integer('BatchSize', BATCH_SIZE_WHEN_UNSET),
-      maximumBatchingWindowSeconds: integer('MaximumBatchingWindowInSeconds', 0),
-      maximumRetryAttempts: integer('MaximumRetryAttempts', -1),
-      maximumRecordAgeSeconds: integer('MaximumRecordAgeInSeconds', -1),
+      batchSize: source.batchSize!,
+      maximumBatchingWindowSeconds: source.maximumBatchingWindowSeconds,
+      maximumRetryAttempts: source.maximumRetryAttempts,
+      maximumRecordAgeSeconds: source.maximumRecordAgeSeconds,
       ...(onPartialBatchItemFailure ? { onPartialBatchItemFailure: 'AUTOMATIC_BISECT' as const } : {}),
-      parallelizationFactor: integer('ParallelizationFactor', 1),
+      parallelizationFactor: source.parallelizationFactor,
       ...(deadLetterQueueArn ? { deadLetterQueueArn } : {}),
     },
     filterPatterns,

@@ -27,14 +27,14 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
-import { PipeDefinition } from './definition';
+import { PipeDefinition, SQS_TARGET_BATCH_SIZE_LIMIT } from './definition';
 import { InputTemplate, parseJsonPath, PipeVariables, select } from './input-template';
 import { StepReporter } from './log';
 import { PipeRecord } from './record';
 import { EventPattern } from '../../src/testing/event-pattern';
 
 /** Most entries one `SendMessageBatch` accepts, and so the most items an SQS target takes per execution. */
-export const SQS_TARGET_BATCH_LIMIT = 10;
+export const SQS_TARGET_BATCH_LIMIT = SQS_TARGET_BATCH_SIZE_LIMIT;
 
 /** The SDK clients the path uses, built with the SDK's default configuration (endpoints from `AWS_ENDPOINT_URL_*`). */
 export interface PipeClients {

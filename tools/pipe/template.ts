@@ -12,9 +12,8 @@
  * `Description`, `Tags`, `KmsKeyIdentifier` (encryption at rest is not observable locally), and the
  * log destinations of `LogConfiguration` (records go to the runner's logger instead).
  */
-import { PipeDefinition, PipeLoggingDefinition } from './definition';
+import { DYNAMODB_STREAM_ARN, LAMBDA_FUNCTION_ARN, PipeDefinition, PipeLoggingDefinition, SQS_QUEUE_ARN, sourceProblem } from './definition';
 import { InputTemplate, parseJsonPath } from './input-template';
-import { SQS_TARGET_BATCH_LIMIT } from './path';
 import { EventPattern } from '../../src/testing/event-pattern';
 
 /** A template resource. */
@@ -36,9 +35,6 @@ const TARGET_PARAMETERS = ['InputTemplate', 'SqsQueueParameters'];
 const SQS_PARAMETERS = ['MessageGroupId', 'MessageDeduplicationId'];
 const LOG_PROPERTIES = ['Level', 'IncludeExecutionData', 'CloudwatchLogsLogDestination', 'FirehoseLogDestination', 'S3LogDestination'];
 
-const STREAM_ARN = /^arn:aws[a-z-]*:dynamodb:[^:]*:[^:]*:table\/[^/]+\/stream\/.+$/;
-const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:[^:]+(:[^:]+)?$/;
-const SQS_ARN = /^arn:aws[a-z-]*:sqs:[^:]*:[^:]*:[^:]+$/;
 
 type Json = Record<string, unknown>;
 
@@ -69,7 +65,7 @@ export function pipeFromTemplate(logicalId: string, resource: TemplateResource, 
     throw new Error(`${where}: Source is missing`);
   }
   const streamArn = resolve(props.Source);
-  if (!STREAM_ARN.test(streamArn)) {
+  if (!DYNAMODB_STREAM_ARN.test(streamArn)) {
     throw new Error(`${where}: Source ${streamArn} is not a DynamoDB stream ARN; the local pipe runner only reads DynamoDB streams`);
   }
 
@@ -83,20 +79,16 @@ export function pipeFromTemplate(logicalId: string, resource: TemplateResource, 
   if (startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON') {
     throw new Error(`${ddbWhere}.StartingPosition ${startingPosition ?? '(missing)'} is not supported; allowed: LATEST, TRIM_HORIZON`);
   }
-  // The console's default batch size for a DynamoDB source is 100
-  // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html); with an SQS
-  // target at most 10 is allowed (eb-pipes-batching-concurrency.html).
-  const batchSize = integer(ddb.BatchSize, `${ddbWhere}.BatchSize`, 1, 10000, 100, resolve);
-  if (batchSize > SQS_TARGET_BATCH_LIMIT) {
-    throw new Error(`${ddbWhere}.BatchSize ${batchSize} is too large for an SQS target; allowed: 1 to ${SQS_TARGET_BATCH_LIMIT}`);
-  }
+  const batchSize = ddb.BatchSize === undefined ? undefined : integer(ddb.BatchSize, `${ddbWhere}.BatchSize`, 1, 10000, 1, resolve);
   const window = integer(ddb.MaximumBatchingWindowInSeconds, `${ddbWhere}.MaximumBatchingWindowInSeconds`, 0, 300, 0, resolve);
   const retries = integer(ddb.MaximumRetryAttempts, `${ddbWhere}.MaximumRetryAttempts`, -1, 10000, -1, resolve);
   const recordAge = integer(ddb.MaximumRecordAgeInSeconds, `${ddbWhere}.MaximumRecordAgeInSeconds`, -1, 604800, -1, resolve);
-  if (recordAge !== -1 && recordAge < 60) {
-    throw new Error(`${ddbWhere}.MaximumRecordAgeInSeconds ${recordAge} is out of range; allowed: -1 (infinite) or 60 to 604800`);
-  }
   const parallelizationFactor = integer(ddb.ParallelizationFactor, `${ddbWhere}.ParallelizationFactor`, 1, 10, 1, resolve);
+  // The same rule as for a pipe read with DescribePipe (replay), so both accept the same pipes.
+  const problem = sourceProblem({ batchSize, maximumBatchingWindowSeconds: window, maximumRetryAttempts: retries, maximumRecordAgeSeconds: recordAge, parallelizationFactor });
+  if (problem) {
+    throw new Error(`${where}: ${problem}`);
+  }
   let onPartialBatchItemFailure: 'AUTOMATIC_BISECT' | undefined;
   if (ddb.OnPartialBatchItemFailure !== undefined) {
     const value = resolve(ddb.OnPartialBatchItemFailure);
@@ -111,7 +103,7 @@ export function pipeFromTemplate(logicalId: string, resource: TemplateResource, 
     onlyKnown(config, ['Arn'], `${ddbWhere}.DeadLetterConfig`, 'keys');
     if (config.Arn !== undefined) {
       deadLetterQueueArn = resolve(config.Arn);
-      if (!SQS_ARN.test(deadLetterQueueArn)) {
+      if (!SQS_QUEUE_ARN.test(deadLetterQueueArn)) {
         throw new Error(`${ddbWhere}.DeadLetterConfig.Arn ${deadLetterQueueArn} is not an SQS queue ARN; the local pipe runner writes dead letters to SQS queues only`);
       }
     }
@@ -124,7 +116,7 @@ export function pipeFromTemplate(logicalId: string, resource: TemplateResource, 
   onlyKnown(enrichmentParameters, ENRICHMENT_PARAMETERS, `${where}: EnrichmentParameters`, 'keys');
   if (props.Enrichment !== undefined) {
     const arn = resolve(props.Enrichment);
-    if (!LAMBDA_ARN.test(arn)) {
+    if (!LAMBDA_FUNCTION_ARN.test(arn)) {
       throw new Error(`${where}: Enrichment ${arn} is not a Lambda function ARN; the local pipe runner only invokes Lambda enrichments`);
     }
     const inputTemplate = optionalTemplate(enrichmentParameters.InputTemplate, `${where}: EnrichmentParameters.InputTemplate`, resolve);
@@ -137,7 +129,7 @@ export function pipeFromTemplate(logicalId: string, resource: TemplateResource, 
     throw new Error(`${where}: Target is missing`);
   }
   const queueArn = resolve(props.Target);
-  if (!SQS_ARN.test(queueArn)) {
+  if (!SQS_QUEUE_ARN.test(queueArn)) {
     throw new Error(`${where}: Target ${queueArn} is not an SQS queue ARN; the local pipe runner only sends to SQS queues`);
   }
   const targetParameters = objectOrEmpty(props.TargetParameters, `${where}: TargetParameters`);
@@ -157,7 +149,7 @@ export function pipeFromTemplate(logicalId: string, resource: TemplateResource, 
     source: {
       streamArn,
       startingPosition,
-      batchSize,
+      batchSize: batchSize!,
       maximumBatchingWindowSeconds: window,
       maximumRetryAttempts: retries,
       maximumRecordAgeSeconds: recordAge,
