@@ -85,7 +85,9 @@ export function pipeFromTemplate(logicalId: string, resource: TemplateResource, 
   const recordAge = integer(ddb.MaximumRecordAgeInSeconds, `${ddbWhere}.MaximumRecordAgeInSeconds`, -1, 604800, -1, resolve);
   const parallelizationFactor = integer(ddb.ParallelizationFactor, `${ddbWhere}.ParallelizationFactor`, 1, 10, 1, resolve);
   // The same rule as for a pipe read with DescribePipe (replay), so both accept the same pipes.
-  const problem = sourceProblem({ batchSize, maximumBatchingWindowSeconds: window, maximumRetryAttempts: retries, maximumRecordAgeSeconds: recordAge, parallelizationFactor });
+  const problem = sourceProblem({
+    batchSize, maximumBatchingWindowSeconds: window, maximumRetryAttempts: retries, maximumRecordAgeSeconds: recordAge, parallelizationFactor,
+  });
   if (problem) {
     throw new Error(`${where}: ${problem}`);
   }
