@@ -772,6 +772,12 @@ function validateProps(props: EnrichedStreamToQueueProps): void {
     throw new Error('encryptionKey applies only to queues this construct creates, and both \'queue\' and \'sourceDeadLetterQueue\' were passed in');
   }
   validateIntegerRange('maxReceiveCount', props.maxReceiveCount, 1, LIMITS.maxReceiveCount);
+  // The Pipes DeadLetterConfig holds only an ARN, with no message group id
+  // (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_DeadLetterConfig.html), while a FIFO
+  // queue refuses a message without one (MessageGroupId: "required for FIFO queues",
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html). No Pipes page
+  // says so in words; EventBridge's own dead-letter queues are standard queues only
+  // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html#eb-rule-dlq).
   if (props.sourceDeadLetterQueue?.fifo) {
     throw new Error('sourceDeadLetterQueue must be a standard queue: EventBridge Pipes cannot send to a FIFO dead-letter queue');
   }
