@@ -240,7 +240,7 @@ class ExecutionEnvironment {
 class FunctionPool {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
-  private readonly waiting: Array<(environment: ExecutionEnvironment) => void> = [];
+  private readonly waiting: Array<{ resolve: (environment: ExecutionEnvironment) => void; reject: (error: Error) => void }> = [];
   private stopped = false;
 
   constructor(
@@ -278,7 +278,7 @@ class FunctionPool {
     if (this.all.size < this.maxConcurrency) {
       return Promise.resolve(this.spawn());
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private spawn(): ExecutionEnvironment {
@@ -291,7 +291,7 @@ class FunctionPool {
   private release(environment: ExecutionEnvironment): void {
     const next = this.waiting.shift();
     if (next) {
-      next(environment);
+      next.resolve(environment);
     } else {
       this.idle.push(environment);
     }
@@ -302,12 +302,16 @@ class FunctionPool {
     this.all.delete(environment);
     const next = this.waiting.shift();
     if (next && !this.stopped) {
-      next(this.spawn());
+      next.resolve(this.spawn());
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // Invocations still waiting for an execution environment fail now instead of hanging.
+    for (const waiter of this.waiting.splice(0)) {
+      waiter.reject(new Error(`The local Lambda service is stopping; ${this.fn.name} is not invoked.`));
+    }
     await Promise.all([...this.all].map((environment) => environment.stop()));
     this.all.clear();
     this.idle.length = 0;
