@@ -24,9 +24,10 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { type LocalAws, startLocalAws } from './support/local-aws';
 import { LambdaService, startLambdaService } from '../tools/local/lambda-service';
 import { startPipesApi } from '../tools/local/pipes-api';
-import { LocalService, startDynamoDBLocal, startSqsEmulator } from '../tools/local/services';
+import { LocalService } from '../tools/local/services';
 import { PipeDefinition } from '../tools/pipe/definition';
 import { EXIT, main } from '../tools/replay/cli';
 
@@ -37,16 +38,10 @@ const ACCOUNT = '000000000000';
 const PIPE_NAME = 'replay-local-pipe';
 const FUNCTION_NAME = 'replay-enrich';
 const BATCH_SIZE = 2;
-const ENV_KEYS = [
-  'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS',
-  'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_PIPES',
-] as const;
 
-let dynamodbLocal: LocalService | undefined;
-let sqsEmulator: LocalService | undefined;
+let localAws: LocalAws | undefined;
 let lambdaService: LambdaService | undefined;
 let pipesApi: LocalService | undefined;
-const savedEnv: Record<string, string | undefined> = {};
 
 let dynamodb: DynamoDBClient;
 let streams: DynamoDBStreamsClient;
@@ -63,16 +58,7 @@ async function queue(name: string): Promise<{ url: string; arn: string }> {
 }
 
 beforeAll(async () => {
-  for (const key of ENV_KEYS) savedEnv[key] = process.env[key];
-  [dynamodbLocal, sqsEmulator] = await Promise.all([startDynamoDBLocal(), startSqsEmulator()]);
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbLocal.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
-  });
+  localAws = await startLocalAws(REGION);
   dynamodb = new DynamoDBClient({});
   streams = new DynamoDBStreamsClient({});
   sqs = new SQSClient({});
@@ -124,17 +110,14 @@ beforeAll(async () => {
     target: { queueArn: target.arn },
   };
   pipesApi = await startPipesApi([pipe]);
-  process.env.AWS_ENDPOINT_URL_LAMBDA = lambdaService.endpoint;
-  process.env.AWS_ENDPOINT_URL_PIPES = pipesApi.endpoint;
+  localAws.setEnv('AWS_ENDPOINT_URL_LAMBDA', lambdaService.endpoint);
+  localAws.setEnv('AWS_ENDPOINT_URL_PIPES', pipesApi.endpoint);
 });
 
 afterAll(async () => {
   for (const client of [dynamodb, streams, sqs]) client?.destroy();
-  await Promise.all([pipesApi?.stop(), lambdaService?.stop(), sqsEmulator?.stop(), dynamodbLocal?.stop()]);
-  for (const key of ENV_KEYS) {
-    if (savedEnv[key] === undefined) delete process.env[key];
-    else process.env[key] = savedEnv[key];
-  }
+  await Promise.all([pipesApi?.stop(), lambdaService?.stop()]);
+  await localAws?.stop();
 });
 
 /** Every record in the table's stream so far, read with fresh iterators from TRIM_HORIZON. */

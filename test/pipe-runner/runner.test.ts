@@ -12,11 +12,11 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { mockClient } from 'aws-sdk-client-mock';
 import { LocalFunction } from '../../tools/local/functions';
 import { LambdaService, startLambdaService } from '../../tools/local/lambda-service';
-import { LocalService, startDynamoDBLocal, startSqsEmulator } from '../../tools/local/services';
 import { PipeDefinition } from '../../tools/pipe/definition';
 import { PipeLogRecord } from '../../tools/pipe/log';
 import { startPipeRunner } from '../../tools/pipe-runner/runner';
 import { parseDeadLetterMessage } from '../../tools/replay/replay';
+import { type LocalAws, startLocalAws } from '../support/local-aws';
 
 jest.setTimeout(60_000);
 
@@ -24,13 +24,11 @@ const REGION = 'eu-west-1';
 const ACCOUNT = '000000000000';
 const HANDLERS = path.join(__dirname, '..', 'fixtures', 'pipe-runner', 'handlers.js');
 
-let dynamodbLocal: LocalService;
-let sqsEmulator: LocalService;
+let localAws: LocalAws;
 let lambdaService: LambdaService;
 let workDir: string;
 let ddb: DynamoDBClient;
 let sqs: SQSClient;
-const saved = { ...process.env };
 let tableCount = 0;
 
 function functionArn(name: string): string {
@@ -71,27 +69,19 @@ function resetCalls(): void {
 
 beforeAll(async () => {
   workDir = mkdtempSync(path.join(tmpdir(), 'pipe-runner-test-'));
-  [dynamodbLocal, sqsEmulator] = await Promise.all([startDynamoDBLocal(), startSqsEmulator()]);
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbLocal.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
-  });
+  localAws = await startLocalAws(REGION);
   const functions = [...['summarise', 'fail', 'eleven', 'sixEach', 'unsendable'].map(name => localFunction(name)),
     localFunction('timesOut', 'sleepy', 1), localFunction('slow', 'sleepy', 10)];
   lambdaService = await startLambdaService({ functions, log: () => undefined });
-  process.env.AWS_ENDPOINT_URL_LAMBDA = lambdaService.endpoint;
+  localAws.setEnv('AWS_ENDPOINT_URL_LAMBDA', lambdaService.endpoint);
   ddb = new DynamoDBClient({});
   sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled([lambdaService?.stop(), dynamodbLocal?.stop(), sqsEmulator?.stop()]);
+  await lambdaService?.stop();
+  await localAws?.stop();
   rmSync(workDir, { recursive: true, force: true });
-  process.env = saved;
 });
 
 beforeEach(() => resetCalls());
