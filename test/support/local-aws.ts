@@ -3,7 +3,7 @@
  * SDK pointed at them through its standard variables (region, local credentials, AWS_ENDPOINT_URL_*),
  * and everything restored by `stop()`.
  */
-import { type LocalService, startDynamoDBLocal, startSqsEmulator } from '../../tools/local/services';
+import { type LocalService, startDynamoDBLocal, startSqsEmulator } from '../../tools/emulator/backends/services';
 
 export interface LocalAws {
   readonly dynamodb: LocalService;

@@ -1,8 +1,8 @@
 /**
  * An EventBridge pipe with a DynamoDB stream source, an optional enrichment and an SQS target, in
  * the form the local pipe runner and the replay tool execute it. It is read either from a
- * synthesized CloudFormation template (`AWS::Pipes::Pipe`, see template.ts) or from the Pipes API's
- * `DescribePipe` response (see describe-pipe.ts), so that the same code runs locally and in AWS.
+ * synthesized CloudFormation template (`AWS::Pipes::Pipe`, see from-template.ts) or from the Pipes API's
+ * `DescribePipe` response (see from-describe-pipe.ts), so that the same code runs locally and in AWS.
  *
  * Names follow the Pipes API (`PipeSourceDynamoDBStreamParameters`, `PipeTargetSqsQueueParameters`):
  * https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html

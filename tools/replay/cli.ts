@@ -12,9 +12,9 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribePipeCommand, PipesClient } from '@aws-sdk/client-pipes';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Delivery, fileDelivery, pipeDelivery, replayDeadLetters } from './replay';
+import { queueUrlOf } from '../engine/path';
 import { PipeDefinition } from '../pipe/definition';
-import { pipeFromDescribePipe } from '../pipe/describe-pipe';
-import { queueUrlOf } from '../pipe/path';
+import { pipeFromDescribePipe } from '../pipe/from-describe-pipe';
 
 /** Exit statuses. */
 export const EXIT = {

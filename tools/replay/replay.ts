@@ -5,11 +5,11 @@
  * dead-letter queue a message that describes WHERE the batch sits in the stream (shard id, first and
  * last sequence number, batch size, stream ARN), not the records themselves. The records stay
  * readable in the stream for 24 hours. For each such message this module reads exactly the records of
- * the range back from the stream, converts them to the shape Pipes hands on (tools/pipe/record.ts),
+ * the range back from the stream, converts them to the shape Pipes hands on (tools/engine/sources/dynamodb-stream.ts),
  * and sends them through the pipe's filter, its enrichment (the Lambda Invoke API) and its target
- * (tools/pipe/path.ts), in batches no larger than the pipe's batch size, so that consumers receive the
+ * (tools/engine/path.ts), in batches no larger than the pipe's batch size, so that consumers receive the
  * same messages as from the live path. The pipe is read as it exists where the replay runs: in AWS
- * with `DescribePipe`, locally from the same API served by tools/local/pipes-api.ts.
+ * with `DescribePipe`, locally from the same API served by tools/emulator/pipes/describe-pipe-api.ts.
  *
  * A dead-letter message is deleted ONLY when every record of its range was read and every record
  * that passes the filter was delivered. Otherwise it stays on the queue, the reason is reported, and
@@ -54,9 +54,9 @@ import {
   ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { enrich, matchesFilter, PipeClients, PipeStageError, sendToTarget } from '../engine/path';
+import { PipeRecord, regionOfArn, toPipeRecord } from '../engine/sources/dynamodb-stream';
 import { PipeDefinition } from '../pipe/definition';
-import { enrich, matchesFilter, PipeClients, PipeStageError, sendToTarget } from '../pipe/path';
-import { PipeRecord, regionOfArn, toPipeRecord } from '../pipe/record';
 
 /** Where a dead-lettered batch sits in the stream. */
 export interface DeadLetterBatchInfo {
@@ -425,7 +425,7 @@ export interface DeliverySource {
 /**
  * Delivers through the pipe's own path: chunks of at most the pipe's batch size go through the
  * enrichment (one Lambda invocation per chunk, with the JSON array) and the target, exactly as
- * tools/pipe/path.ts executes them for the live pipe.
+ * tools/engine/path.ts executes them for the live pipe.
  */
 export function pipeDelivery(pipe: PipeDefinition, clients: PipeClients): Delivery {
   return {

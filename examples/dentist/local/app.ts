@@ -1,13 +1,13 @@
 /**
  * The dentist example on 127.0.0.1: synthesizes examples/dentist into a temporary directory and runs
- * it with the generic local environment (tools/local/environment.ts). Shared by `dentist:local`
+ * it with the generic local environment (tools/emulator/app.ts). Shared by `dentist:local`
  * (main.ts), `dentist:demo` (demo.ts), the benchmark and the end-to-end test.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type LocalApp, type LocalAppOptions, startLocalApp } from '../../../tools/local/environment';
+import { type LocalApp, type LocalAppOptions, startLocalApp } from '../../../tools/emulator/app';
 
 /** The repository root (the replay command runs from there). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');

@@ -1,0 +1,298 @@
+/**
+ * Runs a synthesized CDK app's data path on 127.0.0.1: DynamoDB Local and fauxqs holding the tables
+ * and queues of its templates, the local Lambda service serving its functions, a pipe runner per
+ * `AWS::Pipes::Pipe`, the Pipes API's DescribePipe for the replay tool, and the REST API's routes.
+ *
+ * Nothing here knows a particular app: it works on any cloud assembly whose pipes read a DynamoDB
+ * stream and send to SQS (the `EnrichedStreamToQueue` shape).
+ *
+ * Every client, the pipe runners and the functions reach the local services through the AWS SDK's
+ * standard endpoint variables (`AWS_ENDPOINT_URL_<SERVICE>`), which `startLocalApp` sets in this
+ * process while the app runs (and restores on `stop()`):
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { apiRoutesFromTemplate, startApiServer } from './apigateway/rest-api';
+import { LocalAssembly, loadCloudAssembly } from '../cloudformation/assembly';
+import { freePort, type LocalService, startDynamoDBLocal, startSqsEmulator } from './backends/services';
+import { functionsFromTemplate, type LocalFunction } from './lambda/functions';
+import { startLambdaService } from './lambda/invoke-api';
+import { startPipesApi } from './pipes/describe-pipe-api';
+import { createResources, type LocalQueue, type LocalResources, type LocalTable } from './resources/resources';
+import { type PipeRunner, type PipeRunnerOptions, startPipeRunner } from '../engine/runner';
+import type { PipeDefinition } from '../pipe/definition';
+import { pipeFromTemplate } from '../pipe/from-template';
+
+/** The credentials the local services are called with (DynamoDB Local runs with -sharedDb, fauxqs checks none). */
+export const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
+
+/** Options for {@link startLocalApp}. */
+export interface LocalAppOptions {
+  /**
+   * The cloud assembly (`cdk.out`) to run, or a promise of it: the services start while it is synthesized.
+   */
+  readonly assemblyDir: string | Promise<string>;
+  /**
+   * The port of the REST API.
+   * @default 0 (a free port)
+   */
+  readonly port?: number;
+  /**
+   * Variables added to every function's environment, over the local endpoints (for example an
+   * `AWS_ENDPOINT_URL_DYNAMODB` that counts requests).
+   * @default - none
+   */
+  readonly functionEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Changes a pipe before it runs (for experiments such as other batch sizes).
+   * @default - the pipe as synthesized
+   */
+  readonly pipeOverride?: (pipe: PipeDefinition) => PipeDefinition;
+  /** Options for every pipe runner (backoff, logger, poll interval). */
+  readonly runnerOptions?: Omit<PipeRunnerOptions, 'pipe' | 'clients'>;
+  /**
+   * Where progress and the functions' output go, one line at a time.
+   * @default stderr
+   */
+  readonly log?: (line: string) => void;
+}
+
+/** One pipe running locally, with the resources around it. */
+export interface LocalPipe {
+  readonly logicalId: string;
+  readonly stackName: string;
+  readonly definition: PipeDefinition;
+  readonly runner: PipeRunner;
+  /** The table whose stream the pipe reads. */
+  readonly sourceTable?: LocalTable;
+  /** The target queue. */
+  readonly queue?: LocalQueue;
+  /** The target queue's dead-letter queue (its redrive policy's), if any. */
+  readonly deadLetterQueue?: LocalQueue;
+  /** The pipe's source dead-letter queue, if any. */
+  readonly sourceDeadLetterQueue?: LocalQueue;
+}
+
+/** A running local app. */
+export interface LocalApp {
+  /** The endpoints of the local services. */
+  readonly endpoints: {
+    readonly dynamodb: string;
+    readonly sqs: string;
+    readonly lambda: string;
+    readonly pipes: string;
+    /** The first REST API's base URL, when the app has one (its routes have no stage prefix). */
+    readonly api?: string;
+    /** The base URL of every REST API. */
+    readonly apis: readonly string[];
+  };
+  /**
+   * The variables that point an AWS SDK (or CLI) at the local services: AWS_REGION, the local
+   * credentials and every AWS_ENDPOINT_URL_* (set in this process while the app runs).
+   */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly region: string;
+  readonly assembly: LocalAssembly;
+  readonly resources: LocalResources;
+  readonly tables: readonly LocalTable[];
+  readonly queues: readonly LocalQueue[];
+  readonly functions: readonly LocalFunction[];
+  readonly pipes: readonly LocalPipe[];
+  readonly runners: readonly PipeRunner[];
+  /** The table or queue with this construct path (`aws:cdk:path`, e.g. `Stack/Table/Resource`) or logical id. */
+  table(pathOrLogicalId: string): LocalTable;
+  queue(pathOrLogicalId: string): LocalQueue;
+  /** Resolves when every pipe has read its streams to the end and has nothing in flight. */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Stops everything started (DynamoDB Local's JVM included) and restores this process's environment. */
+  stop(): Promise<void>;
+}
+
+const ENDPOINT_VARIABLES = [
+  'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_PIPES',
+];
+
+/**
+ * Starts the app of a cloud assembly locally. On failure, stops whatever had started and rethrows.
+ */
+export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const stops: (() => Promise<void>)[] = [];
+  const savedEnvironment = new Map<string, string | undefined>();
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      // Last started, first stopped: the runners stop reading before the services go away.
+      for (const stop of stops.splice(0).reverse()) {
+        await stop().catch((error: Error) => log(`stopping: ${error.message}`));
+      }
+      for (const [name, value] of savedEnvironment) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    })();
+    return stopping;
+  };
+
+  try {
+    // The JVM takes the longest: start both services while the assembly is being made.
+    const servicesStarted = Promise.allSettled([startDynamoDBLocal(), startSqsEmulator()]);
+    const [assemblyDir, started] = await Promise.all([Promise.resolve(options.assemblyDir).catch(async (error) => {
+      // The synth failed: stop whatever started meanwhile (DynamoDB Local's JVM included) before failing.
+      for (const result of await servicesStarted) {
+        if (result.status === 'fulfilled') await result.value.stop();
+      }
+      throw error;
+    }), servicesStarted]);
+    for (const result of started) {
+      if (result.status === 'fulfilled') stops.push(result.value.stop);
+    }
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [dynamodbLocal, sqsEmulator] = started.map((result) => (result as PromiseFulfilledResult<LocalService>).value);
+
+    const assembly = new LocalAssembly(loadCloudAssembly(assemblyDir));
+    const region = assembly.assembly.stacks[assembly.assembly.stacks.length - 1].region;
+    const credentials = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+    const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region, credentials });
+    const sqs = new SQSClient({ endpoint: sqsEmulator.endpoint, region, credentials });
+    let resources: LocalResources;
+    try {
+      resources = await createResources(assembly, { dynamodb, sqs });
+    } finally {
+      dynamodb.destroy();
+      sqs.destroy();
+    }
+
+    // Functions and pipes read their names and ARNs through the same resolver.
+    const functions = assembly.assembly.stacks.flatMap((stack) =>
+      functionsFromTemplate(stack.template, stack.directory, (value) => assembly.resolveString(stack, value)));
+    const pipeResources = assembly.resources().filter(({ resource }) => resource.Type === 'AWS::Pipes::Pipe');
+    const definitions = pipeResources.map(({ stack, logicalId, resource }) => {
+      const resolve = assembly.resolverFor(stack, logicalId);
+      const properties = resource.Properties ?? {};
+      // A pipe without Name gets the same stable physical name as every other resource.
+      const named = { ...resource, Properties: { ...properties, Name: properties.Name ?? assembly.physicalName(stack, logicalId) } };
+      const definition = { ...pipeFromTemplate(logicalId, named, resolve), arn: resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }) };
+      return options.pipeOverride ? options.pipeOverride(definition) : definition;
+    });
+
+    // Endpoints: services first, so that the Lambda service hands them to the functions.
+    const lambdaPort = await freePort();
+    const pipesApi = await startPipesApi(definitions);
+    stops.push(pipesApi.stop);
+    const environment: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      ...LOCAL_CREDENTIALS,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbLocal.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${lambdaPort}`,
+      AWS_ENDPOINT_URL_PIPES: pipesApi.endpoint,
+    };
+    for (const [name, value] of Object.entries(environment)) {
+      if (!savedEnvironment.has(name)) savedEnvironment.set(name, process.env[name]);
+      process.env[name] = value;
+    }
+    // A session token or profile from the caller's shell would not match the local credentials.
+    for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
+      if (!savedEnvironment.has(name)) savedEnvironment.set(name, process.env[name]);
+      delete process.env[name];
+    }
+
+    const lambdaService = await startLambdaService({
+      functions,
+      port: lambdaPort,
+      environment: { ...LOCAL_CREDENTIALS, ...endpointsOf(environment), ...options.functionEnvironment },
+      log,
+    });
+    stops.push(lambdaService.stop);
+
+    const queueByArn = (arn: string | undefined) => resources.queues.find((queue) => queue.queueArn === arn);
+    const pipes: LocalPipe[] = [];
+    for (const [index, definition] of definitions.entries()) {
+      const { stack, logicalId } = pipeResources[index];
+      // The SDK's default configuration (endpoints from AWS_ENDPOINT_URL_*), made here so that stop() closes their sockets.
+      const clients = { streams: new DynamoDBStreamsClient({}), lambda: new LambdaClient({}), sqs: new SQSClient({}) };
+      stops.push(async () => Object.values(clients).forEach((client) => client.destroy()));
+      const runner = await startPipeRunner({ ...options.runnerOptions, pipe: definition, clients });
+      stops.push(() => runner.stop());
+      const queue = queueByArn(definition.target.queueArn);
+      const redrive = queue?.attributes.RedrivePolicy ? JSON.parse(queue.attributes.RedrivePolicy) as { deadLetterTargetArn?: string } : undefined;
+      pipes.push({
+        logicalId,
+        stackName: stack.stackName,
+        definition,
+        runner,
+        sourceTable: resources.tables.find((table) => table.streamArn === definition.source.streamArn),
+        queue,
+        deadLetterQueue: queueByArn(redrive?.deadLetterTargetArn),
+        sourceDeadLetterQueue: queueByArn(definition.source.deadLetterQueueArn),
+      });
+    }
+
+    // One server per REST API; the first listens on the given port.
+    const apiEndpoints: string[] = [];
+    for (const stack of assembly.assembly.stacks) {
+      const routes = apiRoutesFromTemplate(stack.template, (value: unknown) => assembly.resolveString(stack, value));
+      for (const restApi of [...new Set(routes.map((route) => route.restApiLogicalId))]) {
+        const api = await startApiServer({
+          port: apiEndpoints.length === 0 ? options.port ?? 0 : 0,
+          routes: routes.filter((route) => route.restApiLogicalId === restApi),
+          lambdaEndpoint: lambdaService.endpoint,
+          log,
+        });
+        stops.push(api.stop);
+        apiEndpoints.push(api.endpoint);
+      }
+    }
+
+    const find = <T extends { path?: string; logicalId: string }>(items: readonly T[], what: string, key: string): T => {
+      const found = items.find((item) => item.path === key || item.logicalId === key || item.path === `${key}/Resource`);
+      if (!found) {
+        throw new Error(`The local app has no ${what} '${key}' (it has ${items.map((item) => item.path ?? item.logicalId).join(', ')})`);
+      }
+      return found;
+    };
+    const skippedUnknown = resources.skipped.filter((skipped) => skipped.reason.startsWith('not created locally'));
+    if (skippedUnknown.length > 0) {
+      log(`Not run locally: ${skippedUnknown.map((skipped) => `${skipped.logicalId} (${skipped.type})`).join(', ')}`);
+    }
+    return {
+      endpoints: {
+        dynamodb: dynamodbLocal.endpoint,
+        sqs: sqsEmulator.endpoint,
+        lambda: lambdaService.endpoint,
+        pipes: pipesApi.endpoint,
+        api: apiEndpoints[0],
+        apis: apiEndpoints,
+      },
+      environment,
+      region,
+      assembly,
+      resources,
+      tables: resources.tables,
+      queues: resources.queues,
+      functions,
+      pipes,
+      runners: pipes.map((pipe) => pipe.runner),
+      table: (key) => find(resources.tables, 'table', key),
+      queue: (key) => find(resources.queues, 'queue', key),
+      idle: async (timeoutMs) => {
+        await Promise.all(pipes.map((pipe) => pipe.runner.idle(timeoutMs)));
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function endpointsOf(environment: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(ENDPOINT_VARIABLES.map((name) => [name, environment[name]]));
+}

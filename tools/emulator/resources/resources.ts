@@ -1,0 +1,284 @@
+/**
+ * Creates the data resources of a cloud assembly on the local endpoints: DynamoDB tables (on
+ * DynamoDB Local) and SQS queues (on fauxqs), and records their physical names, ARNs, stream ARNs
+ * and queue URLs so that the rest of the templates resolve against them.
+ *
+ * The CloudFormation properties are translated to the service APIs as the resource references
+ * describe them:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-table.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-globaltable.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sqs-queue.html
+ */
+import {
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  CreateTableCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  type LocalSecondaryIndex,
+  type Projection,
+  type ProvisionedThroughput,
+  type StreamViewType,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type QueueAttributeName, type SQSClient } from '@aws-sdk/client-sqs';
+import { type AssemblyStack, type LocalAssembly, NotYetCreatedError, type TemplateResource } from '../../cloudformation/assembly';
+
+/** A table created locally. */
+export interface LocalTable {
+  readonly stackName: string;
+  readonly logicalId: string;
+  /** The construct path (`aws:cdk:path` metadata), when the template has it. */
+  readonly path?: string;
+  readonly tableName: string;
+  readonly tableArn: string;
+  /** The stream's ARN, when the table has a stream. */
+  readonly streamArn?: string;
+  /** The definition the table was created with. */
+  readonly definition: CreateTableCommandInput;
+}
+
+/** A queue created locally. */
+export interface LocalQueue {
+  readonly stackName: string;
+  readonly logicalId: string;
+  /** The construct path (`aws:cdk:path` metadata), when the template has it. */
+  readonly path?: string;
+  readonly queueName: string;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  /** The attributes the queue was created with. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** A template resource that has no local counterpart, and why. */
+export interface SkippedResource {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly type: string;
+  readonly reason: string;
+}
+
+/** What {@link createResources} created and left out. */
+export interface LocalResources {
+  readonly tables: readonly LocalTable[];
+  readonly queues: readonly LocalQueue[];
+  /** Resources created elsewhere (functions, pipes, APIs) or without local effect, with the reason. */
+  readonly skipped: readonly SkippedResource[];
+}
+
+/** The clients of the local endpoints. */
+export interface ResourceClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+}
+
+/** Why a resource type is not created by this module. */
+export const NOT_CREATED_HERE: Readonly<Record<string, string>> = {
+  'AWS::Lambda::Function': 'served by the local Lambda service',
+  'AWS::Pipes::Pipe': 'executed by the local pipe runner',
+  'AWS::ApiGateway::RestApi': 'served by the local API server',
+  'AWS::ApiGateway::Resource': 'served by the local API server',
+  'AWS::ApiGateway::Method': 'served by the local API server',
+  'AWS::ApiGateway::Model': 'applied by the local API server',
+  'AWS::ApiGateway::RequestValidator': 'applied by the local API server',
+  'AWS::ApiGateway::Deployment': 'the local API server serves the template as it is',
+  'AWS::ApiGateway::Stage': 'the local API server serves the template as it is',
+  'AWS::ApiGateway::Account': 'no local effect: API Gateway logging settings',
+  'AWS::Lambda::Permission': 'no local effect: no IAM locally, every local call is allowed',
+  'AWS::IAM::Role': 'no local effect: no IAM locally, every local call is allowed',
+  'AWS::IAM::Policy': 'no local effect: no IAM locally, every local call is allowed',
+  'AWS::IAM::ManagedPolicy': 'no local effect: no IAM locally, every local call is allowed',
+  'AWS::SQS::QueuePolicy': 'no local effect: no IAM locally, every local call is allowed',
+  'AWS::Logs::LogGroup': 'no local effect: local processes log to the terminal',
+  'AWS::CloudWatch::Alarm': 'no local effect: no CloudWatch metrics locally',
+  'AWS::KMS::Key': 'no local effect: local services do not encrypt with KMS',
+  'AWS::KMS::Alias': 'no local effect: local services do not encrypt with KMS',
+  'AWS::SNS::Topic': 'no local effect: alarm notifications only',
+  'AWS::SNS::Subscription': 'no local effect: alarm notifications only',
+  'AWS::SNS::TopicPolicy': 'no local effect: no IAM locally, every local call is allowed',
+  'AWS::SQS::QueueInlinePolicy': 'no local effect: no IAM locally, every local call is allowed',
+  'AWS::CDK::Metadata': 'no local effect: CDK version reporting',
+};
+
+const TABLE_TYPES = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']);
+
+/**
+ * Creates every `AWS::DynamoDB::Table`, `AWS::DynamoDB::GlobalTable` and `AWS::SQS::Queue` of the
+ * assembly (dead-letter queues before the queues whose redrive policy names them) and registers them
+ * with `local` so that `Ref` and `Fn::GetAtt` resolve to the local names, ARNs, stream ARNs and URLs.
+ */
+export async function createResources(local: LocalAssembly, clients: ResourceClients): Promise<LocalResources> {
+  const tables: LocalTable[] = [];
+  const queues: LocalQueue[] = [];
+  const skipped: SkippedResource[] = [];
+  const pendingQueues: { stack: AssemblyStack; logicalId: string; resource: TemplateResource }[] = [];
+  for (const { stack, logicalId, resource } of local.resources()) {
+    if (resource.Condition && !local.resolve(stack, { Condition: resource.Condition }, logicalId)) {
+      skipped.push({ stackName: stack.stackName, logicalId, type: resource.Type, reason: `its condition ${resource.Condition} is false` });
+    } else if (TABLE_TYPES.has(resource.Type)) {
+      tables.push(await createTable(local, stack, logicalId, resource, clients.dynamodb));
+    } else if (resource.Type === 'AWS::SQS::Queue') {
+      pendingQueues.push({ stack, logicalId, resource });
+    } else {
+      skipped.push({
+        stackName: stack.stackName,
+        logicalId,
+        type: resource.Type,
+        reason: NOT_CREATED_HERE[resource.Type] ?? 'not created locally: the local run models only the data path (tables, queues, functions, pipes, REST APIs)',
+      });
+    }
+  }
+  // A queue whose properties refer to a queue not created yet waits for the next pass.
+  while (pendingQueues.length > 0) {
+    let firstError: Error | undefined;
+    const before = pendingQueues.length;
+    for (const pending of [...pendingQueues]) {
+      try {
+        queues.push(await createQueue(local, pending.stack, pending.logicalId, pending.resource, clients.sqs));
+        pendingQueues.splice(pendingQueues.indexOf(pending), 1);
+      } catch (error) {
+        if (!(error instanceof NotYetCreatedError)) throw error;
+        firstError ??= error;
+      }
+    }
+    if (pendingQueues.length === before && firstError) {
+      // Nothing could be created in a whole pass: the queues wait for each other or for a missing resource.
+      throw firstError;
+    }
+  }
+  return { tables, queues, skipped };
+}
+
+function cdkPath(resource: TemplateResource): string | undefined {
+  const value = resource.Metadata?.['aws:cdk:path'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function properties(local: LocalAssembly, stack: AssemblyStack, logicalId: string, resource: TemplateResource): Record<string, unknown> {
+  return (local.resolve(stack, resource.Properties ?? {}, logicalId) ?? {}) as Record<string, unknown>;
+}
+
+/** Reads the throughput of a provisioned table or index (GlobalTable: fixed units or the autoscaling minimum). */
+function throughput(read: unknown, write: unknown): ProvisionedThroughput {
+  const units = (settings: unknown, key: string): number => {
+    const object = (settings ?? {}) as Record<string, unknown>;
+    const autoscaling = object[`${key}CapacityAutoScalingSettings`] as Record<string, unknown> | undefined;
+    return Number(object[`${key}CapacityUnits`] ?? autoscaling?.MinCapacity ?? 1);
+  };
+  return { ReadCapacityUnits: units(read, 'Read'), WriteCapacityUnits: units(write, 'Write') };
+}
+
+async function createTable(
+  local: LocalAssembly, stack: AssemblyStack, logicalId: string, resource: TemplateResource, client: DynamoDBClient,
+): Promise<LocalTable> {
+  const props = properties(local, stack, logicalId, resource);
+  const global = resource.Type === 'AWS::DynamoDB::GlobalTable';
+  const tableName = local.physicalName(stack, logicalId);
+  const billingMode = (props.BillingMode as string | undefined) ?? 'PROVISIONED';
+  const provisioned = billingMode === 'PROVISIONED';
+  // A global table's replica in the stack's region carries its read capacity and per-index settings.
+  const replicas = (props.Replicas ?? []) as Record<string, unknown>[];
+  const replica = replicas.find((candidate) => candidate.Region === stack.region) ?? replicas[0] ?? {};
+  const tableThroughput = (): ProvisionedThroughput => {
+    if (!global) {
+      const given = props.ProvisionedThroughput as ProvisionedThroughput | undefined;
+      if (!given) throw new Error(`${resource.Type} ${logicalId} of stack ${stack.stackName}: BillingMode PROVISIONED needs ProvisionedThroughput`);
+      return { ReadCapacityUnits: Number(given.ReadCapacityUnits), WriteCapacityUnits: Number(given.WriteCapacityUnits) };
+    }
+    return throughput(replica.ReadProvisionedThroughputSettings, props.WriteProvisionedThroughputSettings);
+  };
+  const gsis = ((props.GlobalSecondaryIndexes ?? []) as Record<string, unknown>[]).map((index): GlobalSecondaryIndex => {
+    const replicaIndexes = (replica.GlobalSecondaryIndexes ?? []) as Record<string, unknown>[];
+    const replicaIndex = replicaIndexes.find((candidate) => candidate.IndexName === index.IndexName);
+    return {
+      IndexName: index.IndexName as string,
+      KeySchema: index.KeySchema as KeySchemaElement[],
+      Projection: index.Projection as Projection,
+      ...provisioned ? {
+        ProvisionedThroughput: global
+          ? throughput(replicaIndex?.ReadProvisionedThroughputSettings, index.WriteProvisionedThroughputSettings)
+          : index.ProvisionedThroughput as ProvisionedThroughput ?? tableThroughput(),
+      } : {},
+    };
+  });
+  const lsis = ((props.LocalSecondaryIndexes ?? []) as Record<string, unknown>[]).map((index): LocalSecondaryIndex => ({
+    IndexName: index.IndexName as string,
+    KeySchema: index.KeySchema as KeySchemaElement[],
+    Projection: index.Projection as Projection,
+  }));
+  const streamViewType = (props.StreamSpecification as { StreamViewType?: StreamViewType } | undefined)?.StreamViewType;
+  const definition: CreateTableCommandInput = {
+    TableName: tableName,
+    KeySchema: props.KeySchema as KeySchemaElement[],
+    AttributeDefinitions: props.AttributeDefinitions as AttributeDefinition[],
+    BillingMode: provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST',
+    ...provisioned ? { ProvisionedThroughput: tableThroughput() } : {},
+    ...gsis.length > 0 ? { GlobalSecondaryIndexes: gsis } : {},
+    ...lsis.length > 0 ? { LocalSecondaryIndexes: lsis } : {},
+    ...streamViewType ? { StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType } } : {},
+  };
+  let output;
+  try {
+    output = await client.send(new CreateTableCommand(definition));
+  } catch (error) {
+    throw new Error(`Could not create ${resource.Type} ${logicalId} of stack ${stack.stackName} as table '${tableName}': ${(error as Error).message}`);
+  }
+  const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+  if (ttl?.Enabled && ttl.AttributeName) {
+    await client.send(new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+    }));
+  }
+  const tableArn = output.TableDescription?.TableArn ?? `arn:aws:dynamodb:${stack.region}:${stack.account}:table/${tableName}`;
+  const streamArn = output.TableDescription?.LatestStreamArn;
+  local.register(stack, logicalId, {
+    ref: tableName,
+    attributes: { Arn: tableArn, ...streamArn ? { StreamArn: streamArn } : {}, ...global ? { TableId: tableName } : {} },
+  });
+  return { stackName: stack.stackName, logicalId, path: cdkPath(resource), tableName, tableArn, streamArn, definition };
+}
+
+/** CloudFormation queue properties that are SQS queue attributes of the same name. */
+const QUEUE_ATTRIBUTES = [
+  'ContentBasedDeduplication', 'DeduplicationScope', 'DelaySeconds', 'FifoQueue', 'FifoThroughputLimit',
+  'MaximumMessageSize', 'MessageRetentionPeriod', 'ReceiveMessageWaitTimeSeconds', 'VisibilityTimeout',
+] as const;
+
+/** Queue properties about encryption: no local effect (the local queue does not encrypt). */
+const ENCRYPTION_PROPERTIES = new Set(['KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'SqsManagedSseEnabled']);
+
+async function createQueue(
+  local: LocalAssembly, stack: AssemblyStack, logicalId: string, resource: TemplateResource, client: SQSClient,
+): Promise<LocalQueue> {
+  const props = properties(local, stack, logicalId, resource);
+  const queueName = local.physicalName(stack, logicalId);
+  const attributes: Record<string, string> = {};
+  for (const name of QUEUE_ATTRIBUTES) {
+    if (props[name] !== undefined) attributes[name] = String(props[name]);
+  }
+  // FifoQueue=false is the default and SQS refuses the attribute on a standard queue.
+  if (attributes.FifoQueue === 'false') delete attributes.FifoQueue;
+  for (const name of ['RedrivePolicy', 'RedriveAllowPolicy']) {
+    const value = props[name];
+    if (value !== undefined) attributes[name] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  const known = new Set<string>([...QUEUE_ATTRIBUTES, 'RedrivePolicy', 'RedriveAllowPolicy', 'QueueName', 'Tags', ...ENCRYPTION_PROPERTIES]);
+  const unknown = Object.keys(props).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`AWS::SQS::Queue ${logicalId} of stack ${stack.stackName}: the properties ${unknown.join(', ')} are not supported locally`);
+  }
+  let queueUrl: string | undefined;
+  try {
+    ({ QueueUrl: queueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes })));
+    if (!queueUrl) throw new Error('CreateQueue returned no QueueUrl');
+  } catch (error) {
+    throw new Error(`Could not create AWS::SQS::Queue ${logicalId} of stack ${stack.stackName} as queue '${queueName}': ${(error as Error).message}`);
+  }
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn' as QueueAttributeName] }));
+  const queueArn = Attributes?.QueueArn ?? `arn:aws:sqs:${stack.region}:${stack.account}:${queueName}`;
+  local.register(stack, logicalId, { ref: queueUrl, attributes: { Arn: queueArn, QueueName: queueName, QueueUrl: queueUrl } });
+  return { stackName: stack.stackName, logicalId, path: cdkPath(resource), queueName, queueUrl, queueArn, attributes };
+}

@@ -1,0 +1,609 @@
+/**
+ * Runs an EventBridge pipe with a DynamoDB stream source and an SQS target on real endpoints: it reads
+ * the stream with the DynamoDB Streams API, and sends each batch through the pipe's path
+ * (tools/engine/path.ts: filter, Lambda enrichment, SQS target). Endpoints come from the SDK's standard
+ * configuration (`AWS_ENDPOINT_URL_DYNAMODB_STREAMS`, `_LAMBDA`, `_SQS`), so the same code reads a
+ * stream in AWS or in DynamoDB Local. What it models, with the AWS pages it follows, is listed in
+ * README.md next to this file; the main points:
+ *
+ * - Shards: every shard of the stream (`DescribeStream`, paginated), a child shard only after its parent
+ *   has been read to its end, new shards found by polling `DescribeStream`; records in order within a
+ *   shard; `StartingPosition` for the shards open at start, `TRIM_HORIZON` for shards found later.
+ * - Filtering before batching: records that do not match are dropped and do not count towards the
+ *   batch size ("If you're using batching windows, Lambda applies your filter criteria to each new
+ *   event to determine whether to add it to the current batch",
+ *   https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html; the Pipes filtering page
+ *   says Pipes filtering "works in the same way as filtering on an EventBridge event bus or Lambda event
+ *   source mapping", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html).
+ * - Batching: a batch is sent when it holds `BatchSize` records, when the batching window has passed
+ *   since its first record, or when it would exceed the 6 MB payload limit; without a window, whatever
+ *   a poll returned is sent at once (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html).
+ * - Failure: an enrichment that fails or times out, or a target step that fails (including more than
+ *   10 items from the enrichment), fails the execution; the batch is retried with backoff up to
+ *   `MaximumRetryAttempts` (-1: until its records are too old), records older than
+ *   `MaximumRecordAgeInSeconds` are dropped, and then a message describing the batch goes to the
+ *   source dead-letter queue in the Pipes shape and the shard moves on.
+ * - `AUTOMATIC_BISECT` splits a batch in two before retrying, and only when the target step failed: the
+ *   Pipes batching page says "Partial batch failure handling of the enrichment is not supported"
+ *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html), and the
+ *   Pipes DynamoDB page describes AUTOMATIC_BISECT as halving "each batch and retry each half until all
+ *   the records are processed or there is one failed message remaining in the batch". The Lambda page
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html) bisects on any function error, and its
+ *   "function" is what Pipes calls the target; where they differ this code follows the Pipes pages. As
+ *   the Lambda page says, "Splitting a batch does not count towards the retry quota".
+ * - Executions time out after 5 minutes ("Pipe executions are limited to a maximum of 5 minutes
+ *   including the enrichment and target processing", batching page).
+ */
+import {
+  _Record,
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ResourceNotFoundException,
+  Shard,
+  ShardIteratorType,
+  TrimmedDataAccessException,
+} from '@aws-sdk/client-dynamodb-streams';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { enrich, matchesFilter, pipeArnOf, PipeClients, PipeStageError, queueUrlOf, sendToTarget } from './path';
+import { PipeDefinition } from '../pipe/definition';
+import { executionReporter, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
+import { PipeRecord, regionOfArn, toPipeRecord } from './sources/dynamodb-stream';
+
+/** Backoff between retries of a failed batch: `initialDelayMs * multiplier^(retry-1)`, at most `maxDelayMs`. */
+export interface BackoffOptions {
+  /** @default 100 */
+  readonly initialDelayMs?: number;
+  /** @default - see {@link defaultBackoff}: 1000, or less so that every retry's pause fits in 25 s */
+  readonly maxDelayMs?: number;
+  /** @default 2 */
+  readonly multiplier?: number;
+}
+
+/** The pauses between one batch's retries add up to at most this by default, so that locally a batch exhausts its retries within 30 s. */
+export const DEFAULT_RETRY_PAUSE_BUDGET_MS = 25_000;
+
+/**
+ * The default local backoff for a pipe that retries `maximumRetryAttempts` times: 100 ms doubling
+ * up to 1 s, with the cap lowered (to no less than 10 ms) so that all the pauses fit in
+ * {@link DEFAULT_RETRY_PAUSE_BUDGET_MS}. A pipe with 180 retries pauses 100 ms, then 138 ms each
+ * time: its batch is dead-lettered in about 25 s plus the enrichment's own time, not in 3 minutes.
+ */
+export function defaultBackoff(maximumRetryAttempts: number): Required<BackoffOptions> {
+  const fitted = maximumRetryAttempts > 0 ? Math.floor(DEFAULT_RETRY_PAUSE_BUDGET_MS / maximumRetryAttempts) : 1000;
+  return { initialDelayMs: 100, maxDelayMs: Math.max(10, Math.min(1000, fitted)), multiplier: 2 };
+}
+
+/** Options for {@link startPipeRunner}. */
+export interface PipeRunnerOptions {
+  /** The pipe to run (from `pipeFromTemplate` or `pipeFromDescribePipe`). */
+  readonly pipe: PipeDefinition;
+  /**
+   * Backoff between retries. The default is short, for local runs: with it a batch exhausts 10 retries
+   * in about 8 s plus the time of its executions.
+   */
+  readonly backoff?: BackoffOptions;
+  /** Receives the pipe's log records when its `LogConfiguration` asks for them. @default one JSON line per record on stderr */
+  readonly logger?: PipeLogger;
+  /** SDK clients. @default clients with the SDK's default configuration (endpoints from AWS_ENDPOINT_URL_*) */
+  readonly clients?: { readonly streams?: DynamoDBStreamsClient; readonly lambda?: LambdaClient; readonly sqs?: SQSClient };
+  /** Pause between polls of a shard that returned nothing. @default 250 (Pipes polls shards four times per second) */
+  readonly pollIntervalMs?: number;
+  /** How often `DescribeStream` looks for new shards. @default 10000 */
+  readonly shardDiscoveryIntervalMs?: number;
+  /** Time limit of one execution (enrichment and target). @default 300 (5 minutes, as Pipes) */
+  readonly executionTimeoutSeconds?: number;
+}
+
+/** Counters of a running pipe. */
+export interface PipeRunnerStats {
+  /** Batches sent through the pipe, each attempt counted (a pipe execution). */
+  pipeExecutions: number;
+  /** Lambda Invoke requests to the enrichment. */
+  enrichmentInvocations: number;
+  /** SendMessageBatch requests to the target queue. */
+  targetSendRequests: number;
+  /** DynamoDB Streams GetRecords requests. */
+  getRecordsRequests: number;
+  /** DynamoDB Streams GetShardIterator requests. */
+  getShardIteratorRequests: number;
+  /** DynamoDB Streams DescribeStream requests. */
+  describeStreamRequests: number;
+  /** Stream records read. */
+  recordsRead: number;
+  /** Records dropped by the filter. */
+  recordsFiltered: number;
+  /** Records whose batch went through the pipe successfully. */
+  recordsDelivered: number;
+  /** Messages written to the source dead-letter queue. */
+  batchesDeadLettered: number;
+  /** Records given up without a dead-letter queue to describe them. */
+  recordsDiscarded: number;
+}
+
+/** A running pipe. */
+export interface PipeRunner {
+  readonly pipe: PipeDefinition;
+  readonly stats: Readonly<PipeRunnerStats>;
+  /**
+   * Resolves when every shard has been polled to its end after this call and no batch is pending or
+   * in flight (for tests and demos).
+   * @param timeoutMs rejects after this long @default 30000
+   */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Stops reading; an execution in flight is aborted and not dead-lettered. */
+  stop(): Promise<void>;
+}
+
+/** A record as read, with what the runner needs besides the Pipes shape. */
+interface ReadRecord {
+  readonly record: PipeRecord;
+  readonly sequenceNumber: string;
+  /** ApproximateCreationDateTime in epoch milliseconds. */
+  readonly arrivalMs: number;
+  readonly bytes: number;
+}
+
+interface ShardState {
+  readonly shard: Shard;
+  status: 'waiting' | 'reading' | 'finished';
+  initialPosition: ShardIteratorType;
+  /** Start time of the last poll that returned no records while nothing was pending. */
+  caughtUpSince: number;
+  busy: boolean;
+}
+
+/** The payload limit of a synchronous Lambda invocation, which bounds a batch (eb-pipes-dynamodb.html). */
+const MAX_BATCH_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Starts running a pipe. Resolves once every shard open at start has its iterator, so that records
+ * written afterwards are read even with `StartingPosition: LATEST`.
+ * @throws Error for a setting the runner does not honour
+ */
+export async function startPipeRunner(options: PipeRunnerOptions): Promise<PipeRunner> {
+  const runner = new Runner(options);
+  await runner.start();
+  return runner;
+}
+
+class Runner implements PipeRunner {
+  public readonly pipe: PipeDefinition;
+  public readonly stats: PipeRunnerStats = {
+    pipeExecutions: 0,
+    enrichmentInvocations: 0,
+    targetSendRequests: 0,
+    getRecordsRequests: 0,
+    getShardIteratorRequests: 0,
+    describeStreamRequests: 0,
+    recordsRead: 0,
+    recordsFiltered: 0,
+    recordsDelivered: 0,
+    batchesDeadLettered: 0,
+    recordsDiscarded: 0,
+  };
+  private readonly streams: DynamoDBStreamsClient;
+  private readonly clients: PipeClients;
+  private readonly logger: PipeLogger;
+  private readonly pipeArn: string;
+  /** The region of the records (`awsRegion`): the Streams client's region, which in AWS is the stream's own. */
+  private region: string;
+  private readonly pollIntervalMs: number;
+  private readonly discoveryIntervalMs: number;
+  private readonly executionTimeoutMs: number;
+  private readonly backoff: Required<BackoffOptions>;
+  private readonly shards = new Map<string, ShardState>();
+  private readonly loops = new Set<Promise<void>>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly wakers = new Set<() => void>();
+  /** Clients the runner created, destroyed when it stops (clients passed in belong to the caller). */
+  private readonly ownClients: Array<{ destroy(): void }> = [];
+  private stopped = false;
+  private failure: Error | undefined;
+
+  constructor(options: PipeRunnerOptions) {
+    const pipe = options.pipe;
+    this.pipe = pipe;
+    if (pipe.source.parallelizationFactor !== 1) {
+      throw new Error(`Pipe ${pipe.name}: ParallelizationFactor ${pipe.source.parallelizationFactor} is not supported by the local pipe runner, which processes one batch per shard at a time; allowed: 1`);
+    }
+    if (!Number.isInteger(pipe.source.batchSize) || pipe.source.batchSize < 1) {
+      throw new Error(`Pipe ${pipe.name}: batch size ${pipe.source.batchSize} is not a positive integer`);
+    }
+    this.streams = options.clients?.streams ?? this.own(new DynamoDBStreamsClient({}));
+    // useQueueUrlAsEndpoint false: requests go to the client's endpoint (the target queue is in the pipe's
+    // region), not to the host of the URL GetQueueUrl returned, which emulators may give an unusable host.
+    this.clients = {
+      lambda: options.clients?.lambda ?? this.own(new LambdaClient({})),
+      sqs: options.clients?.sqs ?? this.own(new SQSClient({ useQueueUrlAsEndpoint: false })),
+    };
+    this.logger = options.logger ?? stderrLogger;
+    this.pipeArn = pipeArnOf(pipe);
+    this.region = regionOfArn(pipe.source.streamArn);
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+    this.discoveryIntervalMs = options.shardDiscoveryIntervalMs ?? 10_000;
+    this.executionTimeoutMs = (options.executionTimeoutSeconds ?? 300) * 1000;
+    this.backoff = { ...defaultBackoff(pipe.source.maximumRetryAttempts), ...options.backoff };
+  }
+
+  public async start(): Promise<void> {
+    if (this.pipe.desiredState === 'STOPPED') {
+      return; // A stopped pipe does not read its source.
+    }
+    this.region = (await this.streams.config.region()) || this.region;
+    await this.discover(true);
+    this.spawn(this.discoveryLoop());
+  }
+
+  public async idle(timeoutMs = 30_000): Promise<void> {
+    const since = Date.now();
+    const deadline = since + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.failure) {
+        throw this.failure;
+      }
+      const states = [...this.shards.values()];
+      const ready = states.every(s => s.status === 'finished'
+        || (s.status === 'reading' && !s.busy && s.caughtUpSince >= since)
+        || (s.status === 'waiting' && !this.parentDone(s)));
+      if (this.stopped || ready) {
+        return;
+      }
+      await new Promise(resolve => setTimeout(resolve, 25));
+    }
+    throw new Error(`Pipe ${this.pipe.name}: not idle after ${timeoutMs} ms (${JSON.stringify(this.stats)})`);
+  }
+
+  public async stop(): Promise<void> {
+    this.stopped = true;
+    for (const abort of this.aborts) abort.abort();
+    for (const wake of this.wakers) wake();
+    while (this.loops.size > 0) {
+      await Promise.allSettled([...this.loops]);
+    }
+    for (const client of this.ownClients.splice(0)) client.destroy();
+  }
+
+  private own<T extends { destroy(): void }>(client: T): T {
+    this.ownClients.push(client);
+    return client;
+  }
+
+  private spawn(loop: Promise<void>): void {
+    const tracked = loop.catch((error: Error) => {
+      if (!this.stopped) {
+        this.failure ??= error;
+        this.log('EXECUTION_FAILED', { error: { message: `The pipe runner stopped reading: ${error.message}` } });
+      }
+    }).finally(() => this.loops.delete(tracked));
+    this.loops.add(tracked);
+  }
+
+  /** Sleeps, waking early when the runner stops. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise(resolve => {
+      if (this.stopped) return resolve();
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
+  private log(step: PipeExecutionStep, detail?: StepDetail): void {
+    executionReporter(this.pipe, this.logger, this.pipeArn)(step, detail);
+  }
+
+  private async discoveryLoop(): Promise<void> {
+    while (!this.stopped) {
+      await this.sleep(this.discoveryIntervalMs);
+      if (this.stopped) return;
+      try {
+        await this.discover(false);
+      } catch (error) {
+        this.log('EXECUTION_FAILED', { error: { message: `DescribeStream failed: ${(error as Error).message}`, awsService: 'dynamodb' } });
+      }
+    }
+  }
+
+  /** Lists every shard (DescribeStream, paginated) and starts readers whose parent is done. */
+  private async discover(initial: boolean): Promise<void> {
+    const found: Shard[] = [];
+    let exclusiveStartShardId: string | undefined;
+    for (let page = 0; page < 10_000; page++) {
+      this.stats.describeStreamRequests++;
+      const response = await this.streams.send(new DescribeStreamCommand({
+        StreamArn: this.pipe.source.streamArn,
+        ExclusiveStartShardId: exclusiveStartShardId,
+      }));
+      found.push(...(response.StreamDescription?.Shards ?? []));
+      exclusiveStartShardId = response.StreamDescription?.LastEvaluatedShardId;
+      if (!exclusiveStartShardId) break;
+    }
+    for (const shard of found) {
+      if (this.shards.has(shard.ShardId!)) continue;
+      const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+      const state: ShardState = {
+        shard,
+        // With LATEST, a shard already closed at start holds nothing new.
+        status: initial && this.pipe.source.startingPosition === 'LATEST' && closed ? 'finished' : 'waiting',
+        initialPosition: initial ? this.pipe.source.startingPosition : 'TRIM_HORIZON',
+        caughtUpSince: 0,
+        busy: false,
+      };
+      this.shards.set(shard.ShardId!, state);
+    }
+    await this.startReady();
+  }
+
+  private parentDone(state: ShardState): boolean {
+    const parentId = state.shard.ParentShardId;
+    const parent = parentId ? this.shards.get(parentId) : undefined;
+    // A parent no longer listed has been trimmed away: nothing of it is left to read.
+    return !parent || parent.status === 'finished';
+  }
+
+  private async startReady(): Promise<void> {
+    const starting: Promise<void>[] = [];
+    for (const state of this.shards.values()) {
+      if (state.status === 'waiting' && this.parentDone(state) && !this.stopped) {
+        state.status = 'reading';
+        starting.push(this.startReader(state));
+      }
+    }
+    await Promise.all(starting);
+  }
+
+  private async iterator(state: ShardState, afterSequenceNumber: string | undefined): Promise<string | undefined> {
+    this.stats.getShardIteratorRequests++;
+    const response = await this.streams.send(new GetShardIteratorCommand({
+      StreamArn: this.pipe.source.streamArn,
+      ShardId: state.shard.ShardId,
+      ...(afterSequenceNumber
+        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: afterSequenceNumber }
+        : { ShardIteratorType: state.initialPosition }),
+    }));
+    return response.ShardIterator;
+  }
+
+  private async startReader(state: ShardState): Promise<void> {
+    let startAfter: string | undefined;
+    if (state.initialPosition === 'LATEST') {
+      // LATEST is taken as "after the last record present now", found by reading the shard from its
+      // trim horizon: DynamoDB Local invalidates a LATEST iterator that has returned nothing once
+      // another table is written, and a fresh LATEST iterator would then skip what came in between.
+      state.initialPosition = 'TRIM_HORIZON';
+      startAfter = await this.lastSequenceNumber(state);
+    }
+    const first = await this.iterator(state, startAfter);
+    this.spawn(this.read(state, first, startAfter));
+  }
+
+  /** The sequence number of the last record in a shard now, reading it from its trim horizon (the state's position). */
+  private async lastSequenceNumber(state: ShardState): Promise<string | undefined> {
+    let last: string | undefined;
+    let iterator = await this.iterator(state, undefined);
+    for (let page = 0; page < 100_000 && iterator && !this.stopped; page++) {
+      try {
+        this.stats.getRecordsRequests++;
+        const response = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        const records = response.Records ?? [];
+        last = records[records.length - 1]?.dynamodb?.SequenceNumber ?? last;
+        if (records.length === 0) break;
+        iterator = response.NextShardIterator;
+      } catch (error) {
+        if (!(error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException)) throw error;
+        iterator = await this.iterator(state, last);
+      }
+    }
+    return last;
+  }
+
+  /** Reads one shard to its end, in order, sending batches through the pipe. */
+  private async read(state: ShardState, firstIterator: string | undefined, startAfter: string | undefined): Promise<void> {
+    const source = this.pipe.source;
+    const pending: ReadRecord[] = [];
+    let pendingBytes = 0;
+    let firstPendingAt = 0;
+    let lastSequenceNumber = startAfter;
+    let iterator = firstIterator;
+    const flush = async (count: number) => {
+      const batch = pending.splice(0, count);
+      pendingBytes -= batch.reduce((sum, r) => sum + r.bytes, 0);
+      firstPendingAt = Date.now();
+      state.busy = true;
+      try {
+        await this.processBatch(state.shard.ShardId!, batch);
+      } finally {
+        state.busy = pending.length > 0;
+      }
+    };
+    while (!this.stopped && iterator) {
+      const polledAt = Date.now();
+      let records: _Record[];
+      let next: string | undefined;
+      try {
+        this.stats.getRecordsRequests++;
+        const response = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        records = response.Records ?? [];
+        next = response.NextShardIterator;
+      } catch (error) {
+        if (this.stopped) return;
+        if (error instanceof ResourceNotFoundException) {
+          throw new Error(`Stream ${source.streamArn} not found (${(error as Error).message}); the pipe stops reading, as Pipes disables a pipe whose stream is gone`);
+        }
+        if (!(error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException)) {
+          // A transient failure (the SDK has already retried): report it, wait, and resume where the shard was.
+          this.log('EXECUTION_FAILED', { error: { message: `GetRecords on ${state.shard.ShardId} failed: ${(error as Error).message}`, awsService: 'dynamodb' } });
+          await this.sleep(1000);
+        }
+        // DynamoDB Local shares sequence numbers between tables: after an empty read, a write to another
+        // table can invalidate the held iterator. Resume after the last record seen.
+        iterator = await this.iterator(state, lastSequenceNumber);
+        continue;
+      }
+      for (const raw of records) {
+        lastSequenceNumber = raw.dynamodb?.SequenceNumber ?? lastSequenceNumber;
+        this.stats.recordsRead++;
+        const record = toPipeRecord(raw, source.streamArn, this.region);
+        if (!matchesFilter(this.pipe, record)) {
+          this.stats.recordsFiltered++;
+          continue;
+        }
+        const bytes = Buffer.byteLength(JSON.stringify(record));
+        if (pending.length > 0 && pendingBytes + bytes > MAX_BATCH_BYTES) {
+          await flush(pending.length);
+        }
+        if (pending.length === 0) firstPendingAt = Date.now();
+        pending.push({ record, sequenceNumber: raw.dynamodb?.SequenceNumber ?? '', arrivalMs: raw.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now(), bytes });
+        pendingBytes += bytes;
+        state.busy = true;
+        while (pending.length >= source.batchSize && !this.stopped) {
+          await flush(source.batchSize);
+        }
+      }
+      const windowMs = source.maximumBatchingWindowSeconds * 1000;
+      if (pending.length > 0 && !this.stopped && (windowMs === 0 || !next || Date.now() - firstPendingAt >= windowMs)) {
+        await flush(pending.length);
+      }
+      iterator = next;
+      if (records.length === 0 && pending.length === 0) {
+        state.caughtUpSince = polledAt;
+      }
+      if (records.length === 0 && iterator) {
+        const untilWindow = pending.length > 0 ? Math.max(0, firstPendingAt + windowMs - Date.now()) : Infinity;
+        await this.sleep(Math.min(this.pollIntervalMs, untilWindow));
+      }
+    }
+    if (!this.stopped && !iterator) {
+      // The shard is closed and read to its end: its children may start.
+      state.status = 'finished';
+      state.busy = false;
+      await this.startReady();
+    }
+  }
+
+  private delay(retry: number): number {
+    const { initialDelayMs, maxDelayMs, multiplier } = this.backoff;
+    return Math.min(maxDelayMs, initialDelayMs * multiplier ** (retry - 1));
+  }
+
+  /** Sends a batch through the pipe until it succeeds or is given up (dead-lettered). */
+  private async processBatch(shardId: string, batch: ReadRecord[], retriesUsed = 0): Promise<void> {
+    const source = this.pipe.source;
+    let records = batch;
+    let retries = retriesUsed;
+    for (;;) {
+      if (this.stopped) return;
+      if (source.maximumRecordAgeSeconds >= 0) {
+        const now = Date.now();
+        const expired = records.filter(r => now - r.arrivalMs > source.maximumRecordAgeSeconds * 1000);
+        if (expired.length > 0) {
+          await this.deadLetter(shardId, expired, 'RecordAgeExceeded');
+          records = records.filter(r => !expired.includes(r));
+          if (records.length === 0) return;
+        }
+      }
+      let failure: PipeStageError | Error;
+      try {
+        await this.execute(records);
+        this.stats.recordsDelivered += records.length;
+        return;
+      } catch (error) {
+        failure = error as Error;
+      }
+      if (this.stopped) return;
+      if (failure instanceof PipeStageError && failure.stage === 'TARGET' && source.onPartialBatchItemFailure === 'AUTOMATIC_BISECT' && records.length > 1) {
+        const half = Math.ceil(records.length / 2);
+        await this.processBatch(shardId, records.slice(0, half), retries);
+        await this.processBatch(shardId, records.slice(half), retries);
+        return;
+      }
+      if (source.maximumRetryAttempts >= 0 && retries >= source.maximumRetryAttempts) {
+        await this.deadLetter(shardId, records, 'RetryAttemptsExhausted');
+        return;
+      }
+      retries++;
+      await this.sleep(this.delay(retries));
+    }
+  }
+
+  /** One pipe execution: enrichment then target, within the execution time limit. */
+  private async execute(records: ReadRecord[]): Promise<void> {
+    this.stats.pipeExecutions++;
+    const reporter = executionReporter(this.pipe, this.logger, this.pipeArn);
+    const report = (step: PipeExecutionStep, detail?: StepDetail) => {
+      if (step === 'ENRICHMENT_INVOCATION_STARTED') this.stats.enrichmentInvocations++;
+      if (step === 'TARGET_INVOCATION_STARTED') this.stats.targetSendRequests++;
+      reporter(step, detail);
+    };
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, this.executionTimeoutMs);
+    const events = records.map(r => r.record);
+    report('EXECUTION_STARTED', { payload: events });
+    try {
+      const items = await enrich(this.pipe, this.clients, events, { report, abortSignal: abort.signal });
+      if (timedOut) throw new PipeStageError('ENRICHMENT', 'The execution timed out');
+      await sendToTarget(this.pipe, this.clients, items, { report, abortSignal: abort.signal });
+      report('EXECUTION_SUCCEEDED');
+    } catch (error) {
+      const message = timedOut ? `The execution did not finish within ${this.executionTimeoutMs / 1000} s` : (error as Error).message;
+      report(timedOut ? 'EXECUTION_TIMEOUT' : 'EXECUTION_FAILED', { error: { message } });
+      throw timedOut ? new Error(message) : error;
+    } finally {
+      clearTimeout(timer);
+      this.aborts.delete(abort);
+    }
+  }
+
+  /**
+   * Writes a message describing a batch that is given up to the source dead-letter queue, in the shape
+   * Pipes uses (see tools/replay/replay.ts's header for the evidence on this shape).
+   */
+  private async deadLetter(shardId: string, records: ReadRecord[], condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded'): Promise<void> {
+    const queueArn = this.pipe.source.deadLetterQueueArn;
+    const first = records[0];
+    const last = records[records.length - 1];
+    const body = {
+      context: { partnerResourceArn: this.pipeArn, condition },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      DDBStreamBatchInfo: {
+        shardId,
+        startSequenceNumber: first.sequenceNumber,
+        endSequenceNumber: last.sequenceNumber,
+        approximateArrivalOfFirstRecord: new Date(first.arrivalMs).toISOString(),
+        approximateArrivalOfLastRecord: new Date(last.arrivalMs).toISOString(),
+        batchSize: records.length,
+        streamArn: this.pipe.source.streamArn,
+      },
+    };
+    if (!queueArn) {
+      this.stats.recordsDiscarded += records.length;
+      this.log('EXECUTION_FAILED', { error: { message: `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(body.DDBStreamBatchInfo)}` } });
+      return;
+    }
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const queueUrl = await queueUrlOf(this.clients.sqs, queueArn);
+        await this.clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(body) }));
+        this.stats.batchesDeadLettered++;
+        return;
+      } catch (error) {
+        this.log('EXECUTION_FAILED', { error: { message: `Writing to the dead-letter queue ${queueArn} failed (attempt ${attempt}): ${(error as Error).message}`, awsService: 'sqs' } });
+        await this.sleep(this.delay(Math.min(attempt, 10)));
+      }
+    }
+  }
+}
