@@ -6,10 +6,10 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import type { LocalService } from '../../tools/emulator/backends/services';
+import type { LocalService } from '../../tools/emulator/support/service';
 
 /** AWS's DynamoDB Local, started as every local run starts it (in memory, `-sharedDb`, reached on 127.0.0.1). */
-export { startDynamoDBLocal } from '../../tools/emulator/backends/services';
+export { startDynamoDBLocal } from '../../tools/emulator/backends/dynamodb-local';
 
 /** A server started here, with the `stop()` a test must await in afterAll. */
 export type LocalServer = LocalService;

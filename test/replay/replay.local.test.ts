@@ -24,9 +24,9 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { LocalService } from '../../tools/emulator/backends/services';
 import { LambdaService, startLambdaService } from '../../tools/emulator/lambda/invoke-api';
 import { startPipesApi } from '../../tools/emulator/pipes/describe-pipe-api';
+import { LocalService } from '../../tools/emulator/support/service';
 import { PipeDefinition } from '../../tools/pipe/definition';
 import { EXIT, main } from '../../tools/replay/cli';
 import { type LocalAws, startLocalAws } from '../support/local-aws';

@@ -3,7 +3,9 @@
  * SDK pointed at them through its standard variables (region, local credentials, AWS_ENDPOINT_URL_*),
  * and everything restored by `stop()`.
  */
-import { type LocalService, startDynamoDBLocal, startSqsEmulator } from '../../tools/emulator/backends/services';
+import { startDynamoDBLocal } from '../../tools/emulator/backends/dynamodb-local';
+import { startSqsEmulator } from '../../tools/emulator/backends/sqs-emulator';
+import { type LocalService } from '../../tools/emulator/support/service';
 
 export interface LocalAws {
   readonly dynamodb: LocalService;

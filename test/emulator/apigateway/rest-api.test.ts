@@ -17,10 +17,12 @@ import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dyn
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { LocalAssembly, loadCloudAssembly } from '../../../tools/cloudformation/assembly';
 import { ApiRoute, apiRoutesFromTemplate, startApiServer } from '../../../tools/emulator/apigateway/rest-api';
-import { LocalService, startDynamoDBLocal, startSqsEmulator } from '../../../tools/emulator/backends/services';
+import { startDynamoDBLocal } from '../../../tools/emulator/backends/dynamodb-local';
+import { startSqsEmulator } from '../../../tools/emulator/backends/sqs-emulator';
 import { CfnTemplate, LocalFunction, functionsFromTemplate } from '../../../tools/emulator/lambda/functions';
 import { LambdaService, startLambdaService } from '../../../tools/emulator/lambda/invoke-api';
 import { createResources } from '../../../tools/emulator/resources/resources';
+import { LocalService } from '../../../tools/emulator/support/service';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -1,6 +1,6 @@
 import { DescribePipeCommand, DescribePipeResponse, NotFoundException, PipesClient } from '@aws-sdk/client-pipes';
-import { LocalService } from '../../../tools/emulator/backends/services';
 import { startPipesApi } from '../../../tools/emulator/pipes/describe-pipe-api';
+import { LocalService } from '../../../tools/emulator/support/service';
 import { PipeDefinition } from '../../../tools/pipe/definition';
 import { pipeFromDescribePipe, UnsupportedPipeError } from '../../../tools/pipe/from-describe-pipe';
 

@@ -4,8 +4,10 @@ import * as path from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { loadCloudAssembly, LocalAssembly, type Template } from '../../../tools/cloudformation/assembly';
-import { type LocalService, startDynamoDBLocal, startSqsEmulator } from '../../../tools/emulator/backends/services';
+import { startDynamoDBLocal } from '../../../tools/emulator/backends/dynamodb-local';
+import { startSqsEmulator } from '../../../tools/emulator/backends/sqs-emulator';
 import { createResources } from '../../../tools/emulator/resources/resources';
+import { type LocalService } from '../../../tools/emulator/support/service';
 
 jest.setTimeout(60_000);
 

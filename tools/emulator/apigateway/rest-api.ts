@@ -29,8 +29,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import Ajv, { ValidateFunction } from 'ajv-draft-04';
-import { LocalService, serveOnLoopback } from '../backends/services';
 import { CfnResource, CfnTemplate, Resolve } from '../lambda/functions';
+import { serveOnLoopback } from '../support/http';
+import { LocalService } from '../support/service';
 
 /** API Gateway's payload quota for REST APIs. */
 export const API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;

@@ -30,7 +30,9 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalFunction } from './functions';
-import { killOnExit, LocalService, serveOnLoopback } from '../backends/services';
+import { serveOnLoopback } from '../support/http';
+import { killOnExit } from '../support/processes';
+import { LocalService } from '../support/service';
 
 /**
  * Invoke's payload quotas: "For synchronous invocations, the maximum payload size is 6 MB. For

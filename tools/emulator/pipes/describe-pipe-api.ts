@@ -13,7 +13,8 @@ import { once } from 'node:events';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { PipeDefinition } from '../../pipe/definition';
 import { describePipeResponse } from '../../pipe/from-describe-pipe';
-import { type LocalService, serveOnLoopback } from '../backends/services';
+import { serveOnLoopback } from '../support/http';
+import { type LocalService } from '../support/service';
 
 /** `Name`'s constraints in the DescribePipe request (length 1 to 64, `[.\-_A-Za-z0-9]+`). */
 const PIPE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;

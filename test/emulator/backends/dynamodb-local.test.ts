@@ -1,5 +1,6 @@
 // The local services' preconditions fail early with a message that says what to install.
-import { javaMajorVersion, MINIMUM_JAVA_VERSION, requireOptional } from '../../../tools/emulator/backends/services';
+import { javaMajorVersion, MINIMUM_JAVA_VERSION } from '../../../tools/emulator/backends/dynamodb-local';
+import { requireOptional } from '../../../tools/emulator/support/optional-dependencies';
 
 test('a missing java is named, with what to install', () => {
   expect(() => javaMajorVersion('/nonexistent/bin/java')).toThrow(
