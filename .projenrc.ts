@@ -58,6 +58,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fauxqs@1.9.2',
     '@aws-sdk/client-lambda@^3.900.0',
     '@aws-sdk/client-pipes@^3.900.0',
+    // ARNs in the local tools are parsed by the SDK's own parser, not by split(':').
+    '@aws-sdk/util-arn-parser@^3.900.0',
     '@smithy/node-http-handler@^4.0.0',
     // The local booking API validates requests with the deployed REST API's model (JSON Schema draft-04).
     'ajv-draft-04@^1.0.0',

@@ -13,9 +13,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { LocalFunction } from '../../tools/emulator/lambda/functions';
 import { LambdaService, startLambdaService } from '../../tools/emulator/lambda/invoke-api';
 import { startPipeRunner } from '../../tools/engine/runner';
+import { parseDeadLetterMessage } from '../../tools/pipe/dead-letter-message';
 import { PipeDefinition } from '../../tools/pipe/definition';
 import { PipeLogRecord } from '../../tools/pipe/execution-log';
-import { parseDeadLetterMessage } from '../../tools/replay/replay';
 import { type LocalAws, startLocalAws } from '../support/local-aws';
 
 jest.setTimeout(60_000);

@@ -23,17 +23,15 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PipeStageError } from '../../tools/engine/path';
 import { PipeRecord } from '../../tools/engine/sources/dynamodb-stream';
+import { PipeStageError } from '../../tools/engine/stage';
+import { DeadLetterBatchInfo, DeadLetterMessageError, parseDeadLetterMessage } from '../../tools/pipe/dead-letter-message';
 import { PipeDefinition } from '../../tools/pipe/definition';
 import { describePipeResponse } from '../../tools/pipe/from-describe-pipe';
 import { EXIT, main, parseArgs, USAGE } from '../../tools/replay/cli';
 import {
-  DeadLetterBatchInfo,
-  DeadLetterMessageError,
   Delivery,
   fileDelivery,
-  parseDeadLetterMessage,
   pipeDelivery,
   RangeRead,
   rangeProblem,
@@ -48,7 +46,7 @@ import {
 // service's wire JSON (epoch-second timestamps, base64 binary), converted here into what the SDK
 // client hands back (Date, Uint8Array) so the mocks return exactly what a real client would.
 // The mocks stand in for faults and stream states a real stream cannot be made to produce on demand
-// (expiry, a vanished shard, a closed shard); test/replay.local.test.ts runs against the real parts.
+// (expiry, a vanished shard, a closed shard); test/replay/replay.local.test.ts runs against the real parts.
 // ---------------------------------------------------------------------------------------------
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'replay');

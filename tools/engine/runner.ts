@@ -1,7 +1,7 @@
 /**
  * Runs an EventBridge pipe with a DynamoDB stream source and an SQS target on real endpoints: it reads
  * the stream with the DynamoDB Streams API, and sends each batch through the pipe's path
- * (tools/engine/path.ts: filter, Lambda enrichment, SQS target). Endpoints come from the SDK's standard
+ * (filter.ts, enrichments/lambda.ts, targets/sqs-queue.ts). Endpoints come from the SDK's standard
  * configuration (`AWS_ENDPOINT_URL_DYNAMODB_STREAMS`, `_LAMBDA`, `_SQS`), so the same code reads a
  * stream in AWS or in DynamoDB Local. What it models, with the AWS pages it follows, is listed in
  * README.md next to this file; the main points:
@@ -48,10 +48,15 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { enrich, matchesFilter, pipeArnOf, PipeClients, PipeStageError, queueUrlOf, sendToTarget } from './path';
-import { PipeDefinition } from '../pipe/definition';
+import { enrich } from './enrichments/lambda';
+import { matchesFilter } from './filter';
+import { PipeClients, PipeStageError } from './stage';
+import { queueUrlOf, sendToTarget } from './targets/sqs-queue';
+import { DeadLetterCondition, pipesDeadLetterMessage, StreamBatchInfo } from '../pipe/dead-letter-message';
+import { PipeDefinition, pipeArnOf } from '../pipe/definition';
 import { executionReporter, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
-import { PipeRecord, regionOfArn, toPipeRecord } from './sources/dynamodb-stream';
+import { PipeRecord, toPipeRecord } from './sources/dynamodb-stream';
+import { regionOfArn } from '../cloudformation/arn';
 
 /** Backoff between retries of a failed batch: `initialDelayMs * multiplier^(retry-1)`, at most `maxDelayMs`. */
 export interface BackoffOptions {
@@ -569,35 +574,31 @@ class Runner implements PipeRunner {
 
   /**
    * Writes a message describing a batch that is given up to the source dead-letter queue, in the shape
-   * Pipes uses (see tools/replay/replay.ts's header for the evidence on this shape).
+   * Pipes uses (tools/pipe/dead-letter-message.ts).
    */
-  private async deadLetter(shardId: string, records: ReadRecord[], condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded'): Promise<void> {
+  private async deadLetter(shardId: string, records: ReadRecord[], condition: DeadLetterCondition): Promise<void> {
     const queueArn = this.pipe.source.deadLetterQueueArn;
     const first = records[0];
     const last = records[records.length - 1];
-    const body = {
-      context: { partnerResourceArn: this.pipeArn, condition },
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      DDBStreamBatchInfo: {
-        shardId,
-        startSequenceNumber: first.sequenceNumber,
-        endSequenceNumber: last.sequenceNumber,
-        approximateArrivalOfFirstRecord: new Date(first.arrivalMs).toISOString(),
-        approximateArrivalOfLastRecord: new Date(last.arrivalMs).toISOString(),
-        batchSize: records.length,
-        streamArn: this.pipe.source.streamArn,
-      },
+    const batch: StreamBatchInfo = {
+      shardId,
+      startSequenceNumber: first.sequenceNumber,
+      endSequenceNumber: last.sequenceNumber,
+      approximateArrivalOfFirstRecord: new Date(first.arrivalMs).toISOString(),
+      approximateArrivalOfLastRecord: new Date(last.arrivalMs).toISOString(),
+      batchSize: records.length,
+      streamArn: this.pipe.source.streamArn,
     };
     if (!queueArn) {
       this.stats.recordsDiscarded += records.length;
-      this.log('EXECUTION_FAILED', { error: { message: `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(body.DDBStreamBatchInfo)}` } });
+      this.log('EXECUTION_FAILED', { error: { message: `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(batch)}` } });
       return;
     }
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const queueUrl = await queueUrlOf(this.clients.sqs, queueArn);
-        await this.clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(body) }));
+        const body = pipesDeadLetterMessage(this.pipeArn, condition, batch);
+        await this.clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
         this.stats.batchesDeadLettered++;
         return;
       } catch (error) {

@@ -7,6 +7,7 @@
  * Names follow the Pipes API (`PipeSourceDynamoDBStreamParameters`, `PipeTargetSqsQueueParameters`):
  * https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html
  */
+import { buildArn, parseArn } from '../cloudformation/arn';
 
 /** How the pipe reads the DynamoDB stream. */
 export interface PipeSourceDefinition {
@@ -127,4 +128,13 @@ export function sourceProblem(source: {
     return `${field}.ParallelizationFactor ${source.parallelizationFactor} is out of range; allowed: 1 to 10`;
   }
   return undefined;
+}
+
+/** The ARN of a pipe, given or derived from its name and its source's partition, region and account. */
+export function pipeArnOf(pipe: PipeDefinition): string {
+  if (pipe.arn) {
+    return pipe.arn;
+  }
+  const { partition, region, accountId } = parseArn(pipe.source.streamArn);
+  return buildArn({ partition, service: 'pipes', region, accountId, resource: `pipe/${pipe.name}` });
 }

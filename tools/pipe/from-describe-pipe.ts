@@ -6,8 +6,7 @@
  * with a message naming the field, never ignored.
  */
 import type { DescribePipeCommandOutput, DescribePipeResponse } from '@aws-sdk/client-pipes';
-import { DYNAMODB_STREAM_ARN, LAMBDA_FUNCTION_ARN, PipeDefinition, SQS_QUEUE_ARN, sourceProblem } from './definition';
-import { pipeArnOf } from '../engine/path';
+import { DYNAMODB_STREAM_ARN, LAMBDA_FUNCTION_ARN, PipeDefinition, pipeArnOf, SQS_QUEUE_ARN, sourceProblem } from './definition';
 
 /** The pipe cannot be executed by these tools. */
 export class UnsupportedPipeError extends Error {

@@ -24,6 +24,7 @@
  * the empty string inside one; a template whose first non-blank character is `{` or `[` must produce
  * valid JSON, and it is checked when the template is parsed.
  */
+import { PipeDefinition, pipeArnOf } from './definition';
 
 /** The values of the reserved `aws.pipes.*` variables for one transformation. */
 export interface PipeVariables {
@@ -245,4 +246,28 @@ export function parseJsonPath(path: string, what: string): readonly Segment[] {
 
 function isJsonValue(value: unknown): boolean {
   return value !== undefined && typeof value !== 'function';
+}
+
+/** The reserved variables (`<aws.pipes.pipe-arn>`, ...) of an execution of `pipe`, at this moment. */
+export function pipeVariables(pipe: PipeDefinition): PipeVariables {
+  return {
+    pipeArn: pipeArnOf(pipe),
+    pipeName: pipe.name,
+    sourceArn: pipe.source.streamArn,
+    enrichmentArn: pipe.enrichment?.arn,
+    targetArn: pipe.target.queueArn,
+    ingestionTime: new Date(),
+  };
+}
+
+const templates = new Map<string, InputTemplate>();
+/** `InputTemplate.parse(source, what)`, parsed once per process. */
+export function cachedTemplate(source: string, what: string): InputTemplate {
+  const key = `${what}\u0000${source}`;
+  let parsed = templates.get(key);
+  if (!parsed) {
+    parsed = InputTemplate.parse(source, what);
+    templates.set(key, parsed);
+  }
+  return parsed;
 }

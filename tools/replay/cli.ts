@@ -12,7 +12,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribePipeCommand, PipesClient } from '@aws-sdk/client-pipes';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Delivery, fileDelivery, pipeDelivery, replayDeadLetters } from './replay';
-import { queueUrlOf } from '../engine/path';
+import { queueUrlOf } from '../engine/targets/sqs-queue';
 import { PipeDefinition } from '../pipe/definition';
 import { pipeFromDescribePipe } from '../pipe/from-describe-pipe';
 

@@ -92,8 +92,3 @@ export function toPipeRecord(record: _Record, streamArn: string, region: string)
     ...(record.userIdentity ? { userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } } : {}),
   };
 }
-
-/** The region of an ARN (`arn:partition:service:region:account:resource`). */
-export function regionOfArn(arn: string): string {
-  return arn.split(':')[3] ?? '';
-}

@@ -1,0 +1,18 @@
+/**
+ * The filter stage, shared by the local pipe runner and the replay tool.
+ *
+ * - Filter: a record passes when any pattern of `FilterCriteria` matches it; no patterns, every record
+ *   passes (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html),
+ *   evaluated with the library's `EventPattern`.
+ */
+import { EventPattern } from '../../src/testing/event-pattern';
+import { PipeDefinition } from '../pipe/definition';
+import { PipeRecord } from './sources/dynamodb-stream';
+
+/** Whether a record passes the pipe's filter (any pattern matches; no pattern: every record). */
+export function matchesFilter(pipe: PipeDefinition, record: PipeRecord): boolean {
+  if (pipe.filterPatterns.length === 0) {
+    return true;
+  }
+  return pipe.filterPatterns.some(pattern => EventPattern.matches(pattern, record));
+}

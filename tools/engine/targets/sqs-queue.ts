@@ -1,0 +1,119 @@
+/**
+ * The SQS queue target stage, shared by the local pipe runner and the replay tool.
+ *
+ * - Target: the enrichment may return a shorter or longer array, "However, if the array is larger than
+ *   the batch size supported by the target, the pipe won't invoke the target": more than 10 items for
+ *   an SQS queue fails the target stage (batching page). Items go through `TargetParameters.InputTemplate`
+ *   one at a time and are sent with one `SendMessageBatch`. `MessageGroupId` and
+ *   `MessageDeduplicationId` are a static value or a JSON path evaluated on the item before its input
+ *   transformation ("Dynamic path parameters can't reference new or transformed values resulting from
+ *   input transformation", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-target.html).
+ *   A `SendMessageBatch` that fails for any entry fails the target stage, and the whole batch is
+ *   retried (Pipes retries "through the entire pipe, including re-invoking any configured enrichment",
+ *   batching page); delivery is therefore at least once.
+ */
+import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { parseArn } from '../../cloudformation/arn';
+import { PipeDefinition, SQS_TARGET_BATCH_SIZE_LIMIT } from '../../pipe/definition';
+import { cachedTemplate, parseJsonPath, pipeVariables, select } from '../../pipe/input-template';
+import { PipeClients, PipeStageError, StageOptions } from '../stage';
+
+/** Most entries one `SendMessageBatch` accepts, and so the most items an SQS target takes per execution. */
+export const SQS_TARGET_BATCH_LIMIT = SQS_TARGET_BATCH_SIZE_LIMIT;
+
+const queueUrls = new WeakMap<SQSClient, Map<string, Promise<string>>>();
+
+/** The URL of a queue from its ARN (`arn:partition:sqs:region:account:name`), with `GetQueueUrl`. */
+export async function queueUrlOf(sqs: SQSClient, queueArn: string): Promise<string> {
+  let cache = queueUrls.get(sqs);
+  if (!cache) {
+    cache = new Map();
+    queueUrls.set(sqs, cache);
+  }
+  let url = cache.get(queueArn);
+  if (!url) {
+    const { service, accountId, resource } = parseArn(queueArn);
+    if (service !== 'sqs' || !resource) {
+      throw new Error(`${queueArn} is not an SQS queue ARN`);
+    }
+    url = sqs.send(new GetQueueUrlCommand({ QueueName: resource, QueueOwnerAWSAccountId: accountId })).then(r => r.QueueUrl!);
+    url.catch(() => cache!.delete(queueArn));
+    cache.set(queueArn, url);
+  }
+  return url;
+}
+
+function dynamicParameter(value: string | undefined, item: unknown, what: string): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!value.startsWith('$')) {
+    return value;
+  }
+  const found = select(item, parseJsonPath(value, what));
+  if (!found.found || found.value === null || typeof found.value === 'object') {
+    throw new Error(`${what} ${value} selects no string in the item`);
+  }
+  return String(found.value);
+}
+
+/**
+ * Runs the target stage: applies the target input template to each item and sends them to the
+ * queue with one `SendMessageBatch`. No items: the target is not invoked.
+ * @throws PipeStageError (`TARGET`) for more than 10 items, a failed transformation or a send that failed for any entry
+ */
+export async function sendToTarget(pipe: PipeDefinition, clients: PipeClients, items: readonly unknown[], options: StageOptions = {}): Promise<void> {
+  const report = options.report ?? (() => undefined);
+  report('TARGET_STAGE_ENTERED');
+  if (items.length === 0) {
+    report('TARGET_INVOCATION_SKIPPED');
+    report('TARGET_STAGE_SKIPPED');
+    return;
+  }
+  const fail = (step: 'TARGET_TRANSFORMATION_FAILED' | 'TARGET_INVOCATION_FAILED' | 'TARGET_INVOCATION_PARTIALLY_FAILED' | undefined, message: string, extra: object = {}): never => {
+    if (step) {
+      report(step, { ...extra, error: { message, awsService: step === 'TARGET_TRANSFORMATION_FAILED' ? undefined : 'sqs' } });
+    }
+    report('TARGET_STAGE_FAILED', { error: { message } });
+    throw new PipeStageError('TARGET', message);
+  };
+  if (items.length > SQS_TARGET_BATCH_LIMIT) {
+    fail(undefined, `The enrichment returned ${items.length} items; an SQS target takes at most ${SQS_TARGET_BATCH_LIMIT} per execution, so the target was not invoked`);
+  }
+  let entries: SendMessageBatchRequestEntry[];
+  try {
+    const sqs = pipe.target;
+    const transform = sqs.inputTemplate === undefined ? undefined : cachedTemplate(sqs.inputTemplate, 'TargetParameters.InputTemplate');
+    if (transform) report('TARGET_TRANSFORMATION_STARTED');
+    const vars = pipeVariables(pipe);
+    entries = items.map((item, index) => {
+      const body = transform ? transform.apply(item, vars) : item;
+      return {
+        Id: String(index),
+        MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        MessageGroupId: dynamicParameter(sqs.messageGroupId, item, 'SqsQueueParameters.MessageGroupId'),
+        MessageDeduplicationId: dynamicParameter(sqs.messageDeduplicationId, item, 'SqsQueueParameters.MessageDeduplicationId'),
+      };
+    });
+    if (transform) report('TARGET_TRANSFORMATION_SUCCEEDED', { payload: entries.map(e => e.MessageBody) });
+  } catch (error) {
+    return fail('TARGET_TRANSFORMATION_FAILED', `Target input transformation failed: ${(error as Error).message}`);
+  }
+  report('TARGET_INVOCATION_STARTED');
+  let queueUrl: string;
+  let response;
+  try {
+    queueUrl = await queueUrlOf(clients.sqs, pipe.target.queueArn);
+    response = await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }), { abortSignal: options.abortSignal });
+  } catch (error) {
+    return fail('TARGET_INVOCATION_FAILED', `SendMessageBatch to ${pipe.target.queueArn} failed: ${(error as Error).message}`, { awsRequest: { Entries: entries } });
+  }
+  const failed = response.Failed ?? [];
+  if (failed.length > 0) {
+    const step = failed.length === entries.length ? 'TARGET_INVOCATION_FAILED' : 'TARGET_INVOCATION_PARTIALLY_FAILED';
+    fail(step, `SendMessageBatch to ${pipe.target.queueArn} failed for ${failed.length} of ${entries.length} messages: ${failed.map(f => `${f.Code}: ${f.Message}`).join('; ')}`,
+      { awsRequest: { Entries: entries }, awsResponse: response });
+  }
+  report('TARGET_INVOCATION_SUCCEEDED', { awsRequest: { Entries: entries }, awsResponse: { Successful: response.Successful } });
+  report('TARGET_STAGE_SUCCEEDED', { payload: entries.map(e => e.MessageBody) });
+}
