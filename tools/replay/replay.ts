@@ -7,7 +7,7 @@
  * readable in the stream for 24 hours. For each such message this module reads exactly the records of
  * the range back from the stream, converts them to the shape Pipes hands on (tools/engine/sources/dynamodb-stream.ts),
  * and sends them through the pipe's filter, its enrichment (the Lambda Invoke API) and its target
- * (tools/engine/path.ts), in batches no larger than the pipe's batch size, so that consumers receive the
+ * (tools/engine/filter.ts, enrichments/, targets/), in batches no larger than the pipe's batch size, so that consumers receive the
  * same messages as from the live path. The pipe is read as it exists where the replay runs: in AWS
  * with `DescribePipe`, locally from the same API served by tools/emulator/pipes/describe-pipe-api.ts.
  *
@@ -265,7 +265,7 @@ export interface DeliverySource {
 /**
  * Delivers through the pipe's own path: chunks of at most the pipe's batch size go through the
  * enrichment (one Lambda invocation per chunk, with the JSON array) and the target, exactly as
- * tools/engine/path.ts executes them for the live pipe.
+ * the engine's stages execute them for the live pipe.
  */
 export function pipeDelivery(pipe: PipeDefinition, clients: PipeClients): Delivery {
   return {
