@@ -193,6 +193,24 @@ project.addTask('integ:snapshot:update', {
   exec: `integ-runner ${integArgs} --update-on-failed --dry-run --force`,
 });
 
+// The fidelity kit (issue 15): one small pipe per point where the AWS pages are silent. With an AWS
+// account, integ:fidelity deploys it, records what each real pipe did in test/integ/fidelity/aws-results.json
+// (the README's AWS column, and readings the local runner can adopt) and destroys it, whatever the
+// experiments' outcome. integ:fidelity:local runs the same experiments against the local pipe.
+const fidelityApp = `"${tsNode} test/integ/fidelity/experiments.ts"`;
+project.addTask('integ:fidelity', {
+  description: 'Deploy the fidelity experiments to the current AWS account, record what real pipes do, then destroy them',
+  exec: [
+    `cdk deploy --app ${fidelityApp} --require-approval never --outputs-file .tmp/fidelity-outputs.json PipesFidelity`,
+    `&& { ${tsNode} test/integ/fidelity/run.ts --target aws --outputs .tmp/fidelity-outputs.json --out test/integ/fidelity/aws-results.json; status=$?;`,
+    `cdk destroy --app ${fidelityApp} --force PipesFidelity; exit $status; }`,
+  ].join(' '),
+});
+project.addTask('integ:fidelity:local', {
+  description: 'Run the fidelity experiments against the local pipe and record the outcomes (test/integ/fidelity/local-results.json)',
+  exec: `${tsNode} test/integ/fidelity/run.ts --target local --out test/integ/fidelity/local-results.json`,
+});
+
 // Node.js 20 is end-of-life: jsii and the AWS SDK warn about it on every run (jsii three times per
 // build, the SDK once per process). The README's "Requirements" says so once; the build says it
 // once, with what to do, instead of a dozen times.
