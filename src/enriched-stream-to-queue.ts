@@ -11,12 +11,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { DynamoDBStreamFilter } from './dynamodb-stream-filter';
 import { LambdaEnrichment } from './lambda-enrichment';
+import { validateFilterPatterns } from './private/event-pattern';
 import { DynamoDBStreamSource, SqsQueueTarget } from './private/least-privilege';
 import {
   describeValue, hasMethods, hasStrings, isObject, requireShape, validateDurationSeconds, validateEnum, validateIntegerRange,
   validateStringLength,
 } from './private/validation';
-import { EventPattern } from './testing/event-pattern';
 
 /**
  * Properties for an `EnrichedStreamToQueue`.
@@ -812,7 +812,7 @@ function validateProps(props: EnrichedStreamToQueueProps): void {
       throw new Error('filter has no patterns, so every record would pass (INSERT, MODIFY and REMOVE) instead of the INSERT-only default. '
         + 'To pass every kind of record on purpose, use DynamoDBStreamFilter.eventNames(DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY, DynamoDBEventName.REMOVE)');
     }
-    const problems = EventPattern.validateFilter(props.filter);
+    const problems = validateFilterPatterns(props.filter.filters.map(f => f.pattern));
     if (problems.length > 0) {
       throw new Error(`filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  ${problems.join('\n  ')}`);
     }
