@@ -13,10 +13,8 @@ import { DynamoDBStreamFilter } from './dynamodb-stream-filter';
 import { LambdaEnrichment } from './lambda-enrichment';
 import { validateFilterPatterns } from './private/event-pattern';
 import { DynamoDBStreamSource, SqsQueueTarget } from './private/least-privilege';
-import {
-  describeValue, hasMethods, hasStrings, isObject, requireShape, validateDurationSeconds, validateEnum, validateIntegerRange,
-  validateStringLength,
-} from './private/validation';
+import { PIPES_ENUMS, PIPES_LIMITS, PipesLimit, rangeProblem } from './private/pipes-limits';
+import { hasMethods, hasStrings, isObject, requireShape, validateEnum, validateRange } from './private/validation';
 
 /**
  * Properties for an `EnrichedStreamToQueue`.
@@ -331,52 +329,12 @@ export interface EnrichedStreamToQueueProps {
   readonly alarmActions?: cloudwatch.IAlarmAction[];
 }
 
-/**
- * The limits the construct enforces, from the EventBridge Pipes API model (service `pipes`,
- * 2015-10-07, as shipped in botocore `data/pipes/2015-10-07/service-2.json` and the AWS SDKs; the
- * same constraints are printed on https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_CreatePipe.html
- * and https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html).
- */
-const LIMITS = {
-  /** `LimitMax10000` allows 1..10000; an SQS target takes at most 10 per batch (eb-pipes-batching-concurrency.html). */
-  batchSizeForSqsTarget: 10,
-  /** `MaximumBatchingWindowInSeconds`: 0..300. */
-  maximumBatchingWindowSeconds: 300,
-  /** `MaximumRecordAgeInSeconds`: -1 (infinite) or 60..604800; -1 is the default this construct leaves unset. */
-  maximumRecordAgeSeconds: [60, 604_800],
-  /** `MaximumRetryAttemptsESM`: -1 (infinite) or 0..10000. */
-  maximumRetryAttempts: 10_000,
-  /** `LimitMax10`: 1..10. */
-  parallelizationFactor: 10,
-  /** SQS `RedrivePolicy.maxReceiveCount`: 1..1000 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html). */
-  maxReceiveCount: 1000,
-  /** `PipeName`: length 1..64, pattern `[\.\-_A-Za-z0-9]+`. */
-  pipeNameLength: [1, 64],
-  pipeNamePattern: /^[.\-_A-Za-z0-9]+$/,
-  /** `PipeDescription`: length 0..512, pattern `.*` (no line terminator). */
-  descriptionLength: 512,
-  /** `MessageGroupId` and `MessageDeduplicationId` of `PipeTargetSqsQueueParameters`: length 0..100. */
-  sqsParameterLength: 100,
-  /** `InputTemplate` of the enrichment and target parameters: length 0..8192. */
-  inputTemplateLength: 8192,
-} as const;
-
-/** Enum values of the Pipes API model (see LIMITS). */
-const ENUMS = {
-  /** `DynamoDBStreamStartPosition`. */
-  startingPosition: ['TRIM_HORIZON', 'LATEST'],
-  /** `OnPartialBatchItemFailureStreams`. */
-  onPartialBatchItemFailure: ['AUTOMATIC_BISECT'],
-  /** `RequestedPipeState`. */
-  desiredState: ['RUNNING', 'STOPPED'],
-  /** `LogLevel`. */
-  logLevel: ['OFF', 'ERROR', 'INFO', 'TRACE'],
-  /** `IncludeExecutionDataOption`. */
-  includeExecutionData: ['ALL'],
-} as const;
-
-/** Characters that `.` does not match in the Java and ECMAScript regular expressions the `.*` pattern is written in. */
-const LINE_TERMINATORS = /[\n\r\u0085\u2028\u2029]/;
+/** SQS `RedrivePolicy.maxReceiveCount` (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html). */
+const MAX_RECEIVE_COUNT: PipesLimit = {
+  min: 1,
+  max: 1000,
+  source: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html',
+};
 
 /**
  * A DynamoDB table's stream, through an EventBridge pipe with a filter and an enrichment, into an
@@ -477,7 +435,7 @@ export class EnrichedStreamToQueue extends Construct {
 
     const source = new DynamoDBStreamSource(props.table, this.sourceDeadLetterQueue, {
       startingPosition: props.startingPosition ?? sources.DynamoDBStartingPosition.LATEST,
-      batchSize: props.batchSize ?? LIMITS.batchSizeForSqsTarget,
+      batchSize: props.batchSize ?? PIPES_LIMITS.batchSizeWithSqsTarget.max,
       maximumBatchingWindow: props.maximumBatchingWindow,
       maximumRecordAge: props.maximumRecordAge,
       maximumRetryAttempts: props.maximumRetryAttempts ?? 3,
@@ -721,7 +679,7 @@ function validateShapes(props: EnrichedStreamToQueueProps): void {
     requireShape('logIncludeExecutionData', p.logIncludeExecutionData, Array.isArray(p.logIncludeExecutionData),
       'an array of pipes.IncludeExecutionData, such as [IncludeExecutionData.ALL]');
     for (const value of p.logIncludeExecutionData as unknown[]) {
-      validateEnum('logIncludeExecutionData', value, ENUMS.includeExecutionData, 'pipes.IncludeExecutionData');
+      validateEnum('logIncludeExecutionData', value, PIPES_ENUMS.includeExecutionData, 'pipes.IncludeExecutionData');
     }
   }
   if (p.logRetention !== undefined) {
@@ -740,29 +698,24 @@ function validateProps(props: EnrichedStreamToQueueProps): void {
     throw new Error('Give exactly one of \'enrichmentFunction\' and \'enrichment\'');
   }
 
-  // Source parameters (limits: see LIMITS and ENUMS).
-  validateEnum('startingPosition', props.startingPosition, ENUMS.startingPosition, 'DynamoDBStartingPosition');
-  validateEnum('onPartialBatchItemFailure', props.onPartialBatchItemFailure, ENUMS.onPartialBatchItemFailure, 'OnPartialBatchItemFailure');
-  validateIntegerRange('batchSize', props.batchSize, 1, LIMITS.batchSizeForSqsTarget, ' (an SQS target takes at most 10 messages per batch)');
-  validateDurationSeconds('maximumBatchingWindow', props.maximumBatchingWindow, 0, LIMITS.maximumBatchingWindowSeconds);
-  validateDurationSeconds('maximumRecordAge', props.maximumRecordAge, ...LIMITS.maximumRecordAgeSeconds,
+  // Source parameters (limits: see pipes-limits.ts).
+  validateEnum('startingPosition', props.startingPosition, PIPES_ENUMS.startingPosition, 'DynamoDBStartingPosition');
+  validateEnum('onPartialBatchItemFailure', props.onPartialBatchItemFailure, PIPES_ENUMS.onPartialBatchItemFailure, 'OnPartialBatchItemFailure');
+  validateRange('batchSize', props.batchSize, PIPES_LIMITS.batchSizeWithSqsTarget);
+  validateRange('maximumBatchingWindow', props.maximumBatchingWindow, PIPES_LIMITS.maximumBatchingWindowInSeconds);
+  // Unset is the API's -1 (infinite); a Duration cannot say -1.
+  validateRange('maximumRecordAge', props.maximumRecordAge, { ...PIPES_LIMITS.maximumRecordAgeInSeconds, infinite: undefined },
     '; leave it unset to keep records until they leave the stream');
-  validateIntegerRange('maximumRetryAttempts', props.maximumRetryAttempts, 0, LIMITS.maximumRetryAttempts);
-  validateIntegerRange('parallelizationFactor', props.parallelizationFactor, 1, LIMITS.parallelizationFactor);
+  validateRange('maximumRetryAttempts', props.maximumRetryAttempts, { ...PIPES_LIMITS.maximumRetryAttempts, infinite: undefined });
+  validateRange('parallelizationFactor', props.parallelizationFactor, PIPES_LIMITS.parallelizationFactor);
 
   // Pipe parameters.
-  validateStringLength('pipeName', props.pipeName, ...LIMITS.pipeNameLength);
-  if (props.pipeName !== undefined && !Token.isUnresolved(props.pipeName) && !LIMITS.pipeNamePattern.test(props.pipeName)) {
-    throw new Error(`pipeName may contain only letters, digits, '.', '-' and '_' (pattern [.\\-_A-Za-z0-9]+), got ${describeValue(props.pipeName)}`);
-  }
-  validateStringLength('description', props.description, 0, LIMITS.descriptionLength);
-  if (props.description !== undefined && !Token.isUnresolved(props.description) && LINE_TERMINATORS.test(props.description)) {
-    throw new Error('description must be a single line: the Pipes API pattern for it (.*) matches no line break');
-  }
-  validateEnum('desiredState', props.desiredState, ENUMS.desiredState, 'pipes.DesiredState');
-  validateEnum('logLevel', props.logLevel, ENUMS.logLevel, 'pipes.LogLevel');
-  validateStringLength('messageGroupId', props.messageGroupId, 0, LIMITS.sqsParameterLength);
-  validateStringLength('messageDeduplicationId', props.messageDeduplicationId, 0, LIMITS.sqsParameterLength);
+  validateRange('pipeName', props.pipeName, PIPES_LIMITS.pipeName);
+  validateRange('description', props.description, PIPES_LIMITS.description);
+  validateEnum('desiredState', props.desiredState, PIPES_ENUMS.desiredState, 'pipes.DesiredState');
+  validateEnum('logLevel', props.logLevel, PIPES_ENUMS.logLevel, 'pipes.LogLevel');
+  validateRange('messageGroupId', props.messageGroupId, PIPES_LIMITS.messageGroupId);
+  validateRange('messageDeduplicationId', props.messageDeduplicationId, PIPES_LIMITS.messageDeduplicationId);
 
   // Queues.
   if (props.maxReceiveCount !== undefined && props.queue) {
@@ -771,7 +724,7 @@ function validateProps(props: EnrichedStreamToQueueProps): void {
   if (props.encryptionKey && props.queue && props.sourceDeadLetterQueue) {
     throw new Error('encryptionKey applies only to queues this construct creates, and both \'queue\' and \'sourceDeadLetterQueue\' were passed in');
   }
-  validateIntegerRange('maxReceiveCount', props.maxReceiveCount, 1, LIMITS.maxReceiveCount);
+  validateRange('maxReceiveCount', props.maxReceiveCount, MAX_RECEIVE_COUNT);
   // The Pipes DeadLetterConfig holds only an ARN, with no message group id
   // (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_DeadLetterConfig.html), while a FIFO
   // queue refuses a message without one (MessageGroupId: "required for FIFO queues",
@@ -901,14 +854,14 @@ function validateInputTemplates(pipe: pipes.Pipe): void {
     targetParameters?: { inputTemplate?: unknown };
   };
   const templates: Array<[string, unknown]> = [
-    ['the enrichment\'s input transformation', resource.enrichmentParameters?.inputTemplate],
-    ['targetInputTransformation', resource.targetParameters?.inputTemplate],
+    ['enrichment\'s input template', resource.enrichmentParameters?.inputTemplate],
+    ['targetInputTransformation\'s input template', resource.targetParameters?.inputTemplate],
   ];
   for (const [what, template] of templates) {
     if (typeof template === 'string' && !Token.isUnresolved(template)) {
-      const length = [...template].length;
-      if (length > LIMITS.inputTemplateLength) {
-        throw new Error(`${what} renders an input template of ${length} characters; EventBridge Pipes accepts at most ${LIMITS.inputTemplateLength}`);
+      const problem = rangeProblem(what, template, PIPES_LIMITS.inputTemplateLength);
+      if (problem) {
+        throw new Error(problem);
       }
     }
   }

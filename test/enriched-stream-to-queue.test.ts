@@ -743,14 +743,14 @@ describe('props a JavaScript caller can get wrong name the prop', () => {
 describe('values the Pipes API would reject are refused at synthesis', () => {
   // Limits from the EventBridge Pipes API model (botocore data/pipes/2015-10-07/service-2.json).
   test.each([
-    ['pipeName', '', 'pipeName must be 1 to 64 characters long, got 0'],
-    ['pipeName', 'p'.repeat(65), 'pipeName must be 1 to 64 characters long, got 65'],
-    ['pipeName', 'my pipe', 'pipeName may contain only letters, digits, \'.\', \'-\' and \'_\' (pattern [.\\-_A-Za-z0-9]+), got the string "my pipe"'],
-    ['pipeName', 'pipe/1', 'pipeName may contain only letters, digits, \'.\', \'-\' and \'_\' (pattern [.\\-_A-Za-z0-9]+), got the string "pipe/1"'],
-    ['description', 'd'.repeat(513), 'description must be at most 512 characters long, got 513'],
-    ['description', 'two\nlines', 'description must be a single line: the Pipes API pattern for it (.*) matches no line break'],
-    ['description', 'carriage\rreturn', 'description must be a single line: the Pipes API pattern for it (.*) matches no line break'],
-    ['messageGroupId', 'g'.repeat(101), 'messageGroupId must be at most 100 characters long, got 101'],
+    ['pipeName', '', 'pipeName must be a string from 1 to 64 characters long, got 0 characters'],
+    ['pipeName', 'p'.repeat(65), 'pipeName must be a string from 1 to 64 characters long, got 65 characters'],
+    ['pipeName', 'my pipe', 'pipeName must be made of letters, digits, \'.\', \'-\' and \'_\' (pattern [\\.\\-_A-Za-z0-9]+), got the string "my pipe"'],
+    ['pipeName', 'pipe/1', 'pipeName must be made of letters, digits, \'.\', \'-\' and \'_\' (pattern [\\.\\-_A-Za-z0-9]+), got the string "pipe/1"'],
+    ['description', 'd'.repeat(513), 'description must be a string from 0 to 512 characters long, got 513 characters'],
+    ['description', 'two\nlines', 'description must be a single line (the API\'s pattern .* matches no line break), got the string "two\\nlines"'],
+    ['description', 'carriage\rreturn', 'description must be a single line (the API\'s pattern .* matches no line break), got the string "carriage\\rreturn"'],
+    ['messageGroupId', 'g'.repeat(101), 'messageGroupId must be a string from 0 to 100 characters long, got 101 characters'],
     ['startingPosition', 'AT_TIMESTAMP', 'startingPosition must be one of TRIM_HORIZON, LATEST (DynamoDBStartingPosition), got the string "AT_TIMESTAMP"'],
     ['logLevel', 'LOUD', 'logLevel must be one of OFF, ERROR, INFO, TRACE (pipes.LogLevel), got the string "LOUD"'],
     ['desiredState', 'PAUSED', 'desiredState must be one of RUNNING, STOPPED (pipes.DesiredState), got the string "PAUSED"'],
@@ -763,7 +763,7 @@ describe('values the Pipes API would reject are refused at synthesis', () => {
     const f = fixture();
     const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
     expect(() => build({ queue, messageGroupId: '$.id', messageDeduplicationId: 'd'.repeat(101) }, f))
-      .toThrow('messageDeduplicationId must be at most 100 characters long, got 101');
+      .toThrow('messageDeduplicationId must be a string from 0 to 100 characters long, got 101 characters');
   });
 
   test('accepts every limit at its edge, counting characters rather than UTF-16 units', () => {
@@ -797,9 +797,9 @@ describe('values the Pipes API would reject are refused at synthesis', () => {
 
   test.each([
     ['target', (n: number) => ({ targetInputTransformation: pipes.InputTransformation.fromText('x'.repeat(n)) }),
-      'targetInputTransformation renders an input template of 8193 characters; EventBridge Pipes accepts at most 8192'],
+      'targetInputTransformation\'s input template must be a string from 0 to 8192 characters long, got 8193 characters'],
     ['enrichment', (n: number) => ({ enrichmentFunction: undefined, enrichment: new LambdaEnrichment(fixtureFn, { inputTransformation: pipes.InputTransformation.fromText('x'.repeat(n)) }) }),
-      'the enrichment\'s input transformation renders an input template of 8193 characters; EventBridge Pipes accepts at most 8192'],
+      'enrichment\'s input template must be a string from 0 to 8192 characters long, got 8193 characters'],
   ] as Array<[string, (n: number) => Partial<EnrichedStreamToQueueProps>, string]>)('an input template on the %s: 8192 characters pass, 8193 are refused', (_where, props, message) => {
     expect(() => build(props(8192))).not.toThrow();
     expect(() => build(props(8193))).toThrow(message);
