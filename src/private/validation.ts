@@ -1,7 +1,16 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { describeValue, enumProblem, PipesLimit, rangeProblem } from './pipes-limits';
 
 export { describeValue };
+
+/**
+ * Throws the construct's validation error for `message`, which reads `<prop> must be <rule>, got <value>`
+ * or says why two props do not go together.
+ */
+export function invalid(_scope: IConstruct, message: string): never {
+  throw new Error(message);
+}
 
 /** Whether `value` is a non-null object (not an array). */
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -12,9 +21,9 @@ export function isObject(value: unknown): value is Record<string, unknown> {
  * Throws `<prop> must be <expected>, got <value><hint>` unless `ok`.
  * Used for the shape of props that TypeScript checks but JavaScript callers may get wrong.
  */
-export function requireShape(prop: string, value: unknown, ok: boolean, expected: string, hint: string = ''): void {
+export function requireShape(scope: IConstruct, prop: string, value: unknown, ok: boolean, expected: string, hint: string = ''): void {
   if (!ok) {
-    throw new Error(`${prop} must be ${expected}, got ${describeValue(value)}${hint}`);
+    invalid(scope, `${prop} must be ${expected}, got ${describeValue(value)}${hint}`);
   }
 }
 
@@ -36,13 +45,13 @@ export function isDuration(value: unknown): value is Duration {
 /**
  * Throws when `value` is given and is not one of `allowed` (unresolved tokens pass).
  */
-export function validateEnum(prop: string, value: unknown, allowed: readonly string[], typeName: string): void {
+export function validateEnum(scope: IConstruct, prop: string, value: unknown, allowed: readonly string[], typeName: string): void {
   if (value === undefined || (typeof value === 'string' && Token.isUnresolved(value))) {
     return;
   }
   const problem = enumProblem(prop, value, allowed, typeName);
   if (problem) {
-    throw new Error(problem);
+    invalid(scope, problem);
   }
 }
 
@@ -51,13 +60,13 @@ export function validateEnum(prop: string, value: unknown, allowed: readonly str
  * `rangeProblem`). Unresolved tokens pass: CloudFormation checks them at deploy time. For a limit in
  * seconds, `value` must be a `Duration` (`shapeHint` is added when it is not).
  */
-export function validateRange(prop: string, value: unknown, limit: PipesLimit, shapeHint: string = ''): void {
+export function validateRange(scope: IConstruct, prop: string, value: unknown, limit: PipesLimit, shapeHint: string = ''): void {
   if (value === undefined) {
     return;
   }
   let checked = value;
   if (limit.unit === 'seconds') {
-    requireShape(prop, value, isDuration(value), 'a Duration such as Duration.seconds(30)', shapeHint);
+    requireShape(scope, prop, value, isDuration(value), 'a Duration such as Duration.seconds(30)', shapeHint);
     const duration = value as Duration;
     if (duration.isUnresolved()) {
       return;
@@ -68,6 +77,6 @@ export function validateRange(prop: string, value: unknown, limit: PipesLimit, s
   }
   const problem = rangeProblem(prop, checked, limit);
   if (problem) {
-    throw new Error(problem);
+    invalid(scope, problem);
   }
 }
