@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DynamoDBStreamFilter } from './dynamodb-stream-filter';
 import { LambdaEnrichment } from './lambda-enrichment';
+import { createPipeAlarms, PipeMetrics } from './pipe-metrics';
 import { suppressNag } from './private/cdk-nag';
 import { DynamoDBStreamSource, SqsQueueTarget } from './private/least-privilege';
 import { PIPES_LIMITS } from './private/pipes-limits';
@@ -380,7 +381,8 @@ export class EnrichedStreamToQueue extends Construct {
    */
   public readonly logGroup?: logs.ILogGroup;
 
-  private readonly createdAlarms: cloudwatch.IAlarm[] = [];
+  private readonly metrics: PipeMetrics;
+  private readonly createdAlarms: cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: EnrichedStreamToQueueProps) {
     super(scope, id);
@@ -481,9 +483,13 @@ export class EnrichedStreamToQueue extends Construct {
       + 'DescribeStream, GetRecords and GetShardIterator are scoped to the table\'s stream ARN.',
       ['Resource::*']);
 
-    if (props.createAlarms ?? true) {
-      this.createAlarms(props.alarmActions ?? []);
-    }
+    this.metrics = new PipeMetrics({
+      pipeName: this.pipe.pipeName,
+      queue: this.queue,
+      sourceDeadLetterQueue: this.sourceDeadLetterQueue,
+      targetDeadLetterQueue: this.targetDeadLetterQueue,
+    });
+    this.createdAlarms = (props.createAlarms ?? true) ? createPipeAlarms(this, this.metrics, props.alarmActions ?? []) : [];
   }
 
   /**
@@ -500,13 +506,7 @@ export class EnrichedStreamToQueue extends Construct {
    * @default - sum over 5 minutes
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/EventBridge/Pipes',
-      metricName,
-      dimensionsMap: { PipeName: this.pipe.pipeName },
-      statistic: cloudwatch.Stats.SUM,
-      ...props,
-    });
+    return this.metrics.metric(metricName, props);
   }
 
   /**
@@ -569,7 +569,7 @@ export class EnrichedStreamToQueue extends Construct {
    * @default - average over 5 minutes
    */
   public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('Duration', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+    return this.metrics.duration(props);
   }
 
   /**
@@ -578,7 +578,7 @@ export class EnrichedStreamToQueue extends Construct {
    * @default - maximum over 5 minutes
    */
   public metricQueueOldestMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+    return this.metrics.queueOldestMessageAge(props);
   }
 
   /**
@@ -587,7 +587,7 @@ export class EnrichedStreamToQueue extends Construct {
    * @default - maximum over 5 minutes
    */
   public metricSourceDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.sourceDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+    return this.metrics.sourceDeadLetterMessages(props);
   }
 
   /**
@@ -605,29 +605,6 @@ export class EnrichedStreamToQueue extends Construct {
    * }
    */
   public metricTargetDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric | undefined {
-    return this.targetDeadLetterQueue?.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
-  }
-
-  private createAlarms(actions: cloudwatch.IAlarmAction[]): void {
-    const atLeastOne = {
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    };
-    const add = (id: string, metric: cloudwatch.IMetric, alarmDescription: string) => {
-      const alarm = new cloudwatch.Alarm(this, id, { metric, alarmDescription, ...atLeastOne });
-      alarm.addAlarmAction(...actions);
-      this.createdAlarms.push(alarm);
-    };
-    add('ExecutionFailedAlarm', this.metricExecutionFailed(),
-      'The pipe failed to process a batch; it retries, then sends the batch description to the source dead-letter queue.');
-    add('SourceDeadLetterAlarm', this.metricSourceDeadLetterMessages(),
-      'A batch exhausted its retries: replay its records from the stream within 24 hours (README, runbook).');
-    const targetDeadLetters = this.metricTargetDeadLetterMessages();
-    if (targetDeadLetters) {
-      add('DeadLetterAlarm', targetDeadLetters,
-        'A consumer of the queue failed to process a message repeatedly; it is on the dead-letter queue.');
-    }
+    return this.metrics.targetDeadLetterMessages(props);
   }
 }
