@@ -11,7 +11,7 @@ import type { EnrichedStreamToQueueProps } from '../enriched-stream-to-queue';
 /** Refuses both or neither of `enrichmentFunction` and `enrichment`. */
 export function validateEnrichment(scope: IConstruct, props: EnrichedStreamToQueueProps): void {
   if ((props.enrichmentFunction === undefined) === (props.enrichment === undefined)) {
-    invalid(scope, 'Give exactly one of \'enrichmentFunction\' and \'enrichment\'');
+    invalid(scope, `enrichmentFunction or enrichment must be given (exactly one of them), got ${props.enrichment === undefined ? 'neither' : 'both'}`);
   }
 }
 

@@ -14,12 +14,12 @@ export function validateFilter(scope: IConstruct, filter: pipes.IFilter | undefi
     return;
   }
   if (filter.filters.length === 0) {
-    invalid(scope, 'filter has no patterns, so every record would pass (INSERT, MODIFY and REMOVE) instead of the INSERT-only default. '
+    invalid(scope, 'filter must have at least one pattern, got none: every record would pass (INSERT, MODIFY and REMOVE) instead of the INSERT-only default. '
       + 'To pass every kind of record on purpose, use DynamoDBStreamFilter.eventNames(DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY, DynamoDBEventName.REMOVE)');
   }
   const problems = validateFilterPatterns(filter.filters.map(f => f.pattern));
   if (problems.length > 0) {
-    invalid(scope, `filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  ${problems.join('\n  ')}`);
+    invalid(scope, `filter must hold patterns EventBridge Pipes accepts, got ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`);
   }
   validateFilterAgainstViewType(scope, filter, table);
 }
@@ -44,8 +44,8 @@ function validateFilterAgainstViewType(scope: IConstruct, filter: pipes.IFilter,
     for (const image of [...images].sort()) {
       if (!carries[image].includes(viewType)) {
         const wanted = image === 'NewImage' ? 'NEW_IMAGE or NEW_AND_OLD_IMAGES' : 'OLD_IMAGE or NEW_AND_OLD_IMAGES';
-        invalid(scope, `filter tests dynamodb.${image} (filters[${i}]), but the table's stream view type is ${viewType}: its records carry no ${image}, `
-          + `so that part of the pattern never sees a value. Stream ${wanted}, or test another part of the record`);
+        invalid(scope, `filter must test only images the table's stream carries, got a test of dynamodb.${image} (filters[${i}]): the stream view type is ${viewType}, `
+          + `so its records carry no ${image}. Stream ${wanted}, or test another part of the record`);
       }
     }
   });

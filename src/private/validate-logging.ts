@@ -12,15 +12,15 @@ export function validateLogging(scope: IConstruct, props: EnrichedStreamToQueueP
   validateEnum(scope, 'logLevel', props.logLevel, PIPES_ENUMS.logLevel, 'pipes.LogLevel');
   const logsOff = props.logLevel === pipes.LogLevel.OFF;
   if (props.logGroup && logsOff) {
-    invalid(scope, 'logGroup is given but logLevel is OFF: the pipe would never write to it');
+    invalid(scope, 'logGroup must be unset when logLevel is OFF: the pipe would never write to it');
   }
   if (props.logRetention !== undefined && logsOff) {
-    invalid(scope, 'logRetention is given but logLevel is OFF: no log group is created, so there is nothing to keep');
+    invalid(scope, 'logRetention must be unset when logLevel is OFF: no log group is created, so there is nothing to keep');
   }
   if (props.logIncludeExecutionData !== undefined && logsOff) {
-    invalid(scope, 'logIncludeExecutionData is given but logLevel is OFF: the pipe writes no logs to include it in');
+    invalid(scope, 'logIncludeExecutionData must be unset when logLevel is OFF: the pipe writes no logs to include it in');
   }
   if (props.logGroup && props.logRetention !== undefined) {
-    invalid(scope, 'logRetention applies only to the log group this construct creates; set the retention of the logGroup you pass in');
+    invalid(scope, 'logRetention must be unset when logGroup is given: it applies only to the log group this construct creates; set the retention of the logGroup you pass in');
   }
 }

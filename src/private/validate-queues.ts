@@ -21,10 +21,10 @@ export function validateQueues(scope: IConstruct, props: EnrichedStreamToQueuePr
   validateRange(scope, 'messageGroupId', props.messageGroupId, PIPES_LIMITS.messageGroupId);
   validateRange(scope, 'messageDeduplicationId', props.messageDeduplicationId, PIPES_LIMITS.messageDeduplicationId);
   if (props.maxReceiveCount !== undefined && props.queue) {
-    invalid(scope, 'maxReceiveCount applies only to the queue this construct creates; configure the dead-letter queue of the queue you pass in');
+    invalid(scope, 'maxReceiveCount must be unset when queue is given: it applies only to the queue this construct creates; configure the dead-letter queue of the queue you pass in');
   }
   if (props.encryptionKey && props.queue && props.sourceDeadLetterQueue) {
-    invalid(scope, 'encryptionKey applies only to queues this construct creates, and both \'queue\' and \'sourceDeadLetterQueue\' were passed in');
+    invalid(scope, 'encryptionKey must be unset when both queue and sourceDeadLetterQueue are given: it applies only to queues this construct creates');
   }
   validateRange(scope, 'maxReceiveCount', props.maxReceiveCount, MAX_RECEIVE_COUNT);
   // The Pipes DeadLetterConfig holds only an ARN, with no message group id
@@ -34,11 +34,11 @@ export function validateQueues(scope: IConstruct, props: EnrichedStreamToQueuePr
   // says so in words; EventBridge's own dead-letter queues are standard queues only
   // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html#eb-rule-dlq).
   if (props.sourceDeadLetterQueue?.fifo) {
-    invalid(scope, 'sourceDeadLetterQueue must be a standard queue: EventBridge Pipes cannot send to a FIFO dead-letter queue');
+    invalid(scope, 'sourceDeadLetterQueue must be a standard queue, got a FIFO queue: EventBridge Pipes cannot send to a FIFO dead-letter queue');
   }
   if (props.queue && props.sourceDeadLetterQueue && sameQueue(props.queue, props.sourceDeadLetterQueue)) {
-    invalid(scope, 'queue and sourceDeadLetterQueue are the same queue: the descriptions of failed batches would arrive among the enriched records, '
-      + 'and the consumer would take them for records. Give the source dead-letter queue a queue of its own');
+    invalid(scope, 'sourceDeadLetterQueue must be another queue than queue, got the same queue: the descriptions of failed batches would arrive '
+      + 'among the enriched records, and the consumer would take them for records');
   }
 }
 
@@ -52,20 +52,20 @@ export function validateQueues(scope: IConstruct, props: EnrichedStreamToQueuePr
  */
 export function validateTargetQueue(scope: IConstruct, queue: sqs.IQueue, props: EnrichedStreamToQueueProps): void {
   if (queue.fifo && props.messageGroupId === undefined) {
-    invalid(scope, 'messageGroupId is required when the queue is a FIFO queue, for example \'$.id\' (a path into what the enrichment returns)');
+    invalid(scope, 'messageGroupId must be given when the queue is a FIFO queue, for example \'$.id\' (a path into what the enrichment returns)');
   }
   if (queue.fifo && props.messageGroupId === '') {
-    invalid(scope, 'messageGroupId must not be empty for a FIFO queue: SQS requires a message group of 1 to 128 characters on every message');
+    invalid(scope, 'messageGroupId must not be empty when the queue is a FIFO queue, got the string "": SQS requires a message group of 1 to 128 characters on every message');
   }
   if (!queue.fifo && props.messageDeduplicationId !== undefined) {
-    invalid(scope, 'messageDeduplicationId applies only to a FIFO queue, and the queue is a standard queue');
+    invalid(scope, 'messageDeduplicationId must be unset when the queue is a standard queue: it applies only to a FIFO queue');
   }
   if (queue.fifo && props.messageDeduplicationId === undefined) {
     const resource = queue.node.defaultChild;
     if (resource instanceof sqs.CfnQueue) {
       const contentBased = Stack.of(queue).resolve(resource.contentBasedDeduplication);
       if (contentBased !== true && !Token.isUnresolved(resource.contentBasedDeduplication)) {
-        invalid(scope, 'the FIFO queue has no content-based deduplication and messageDeduplicationId is not set: SQS would refuse every message. '
+        invalid(scope, 'messageDeduplicationId must be given when the FIFO queue has no content-based deduplication: SQS would refuse every message. '
           + 'Set messageDeduplicationId (e.g. \'$.id\', a path into what the enrichment returns) or create the queue with contentBasedDeduplication: true');
       }
     }

@@ -40,7 +40,7 @@ export function validateStreamRegion(scope: IConstruct, table: dynamodb.ITable):
   }
   const streamRegion = streamArn.split(':')[3];
   if (streamRegion && streamRegion !== stackRegion) {
-    invalid(scope, `table's stream is in ${streamRegion}, but the stack is in ${stackRegion}: a pipe reads a DynamoDB stream of its own Region. `
+    invalid(scope, `table's stream must be in the stack's Region (${stackRegion}), got ${streamRegion}: a pipe reads a DynamoDB stream of its own Region. `
       + `Deploy the pipe in ${streamRegion}`);
   }
 }

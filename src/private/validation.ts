@@ -5,11 +5,11 @@ import { describeValue, enumProblem, PipesLimit, rangeProblem } from './pipes-li
 export { describeValue };
 
 /**
- * Throws the construct's validation error for `message`, which reads `<prop> must be <rule>, got <value>`
- * or says why two props do not go together.
+ * Throws the construct's validation error, `<path>: <message>`, where the message reads
+ * `<prop> must be <rule>, got <value>` (or `<prop> must be unset when ...: <why>` for props that do not go together).
  */
-export function invalid(_scope: IConstruct, message: string): never {
-  throw new Error(message);
+export function invalid(scope: IConstruct, message: string): never {
+  throw new Error(`${scope.node.path}: ${message}`);
 }
 
 /** Whether `value` is a non-null object (not an array). */
