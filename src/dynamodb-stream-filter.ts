@@ -1,6 +1,6 @@
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
-import { EventPattern } from './testing/event-pattern';
-import { DynamoDBStreamRecord } from './testing/stream-record';
+import { formatDynamoDBNumber } from './private/dynamodb-number';
+import { validatePattern } from './private/event-pattern';
 
 /**
  * The kind of change a DynamoDB stream record describes (its `eventName`).
@@ -96,7 +96,7 @@ export class AttributeCondition {
    * @param value the expected number
    */
   public static numberEquals(attributePath: string, value: number): AttributeCondition {
-    return new AttributeCondition(attributePath, StreamAttributeType.N, [DynamoDBStreamRecord.formatNumber(value)]);
+    return new AttributeCondition(attributePath, StreamAttributeType.N, [formatDynamoDBNumber(value)]);
   }
 
   /**
@@ -312,7 +312,7 @@ export class DynamoDBStreamFilter {
     if (Object.keys(pattern).length === 0) {
       throw new Error('A DynamoDB stream filter needs at least one event name or attribute condition');
     }
-    const problems = EventPattern.validate(pattern);
+    const problems = validatePattern(pattern);
     if (problems.length > 0) {
       throw new Error(`Invalid DynamoDB stream filter pattern: ${problems.join('; ')}`);
     }

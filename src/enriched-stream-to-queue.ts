@@ -1,6 +1,6 @@
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
 import * as sources from '@aws-cdk/aws-pipes-sources-alpha';
-import { Annotations, CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,15 +8,21 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { DynamoDBStreamFilter } from './dynamodb-stream-filter';
 import { LambdaEnrichment } from './lambda-enrichment';
+import { createPipeAlarms, PipeMetrics } from './pipe-metrics';
+import { suppressNag } from './private/cdk-nag';
 import { DynamoDBStreamSource, SqsQueueTarget } from './private/least-privilege';
-import {
-  describeValue, hasMethods, hasStrings, isObject, requireShape, validateDurationSeconds, validateEnum, validateIntegerRange,
-  validateStringLength,
-} from './private/validation';
-import { EventPattern } from './testing/event-pattern';
+import { PIPES_LIMITS } from './private/pipes-limits';
+import { validateEnrichment, validateInputTemplates } from './private/validate-enrichment';
+import { validateFilter } from './private/validate-filter';
+import { validateLogging } from './private/validate-logging';
+import { validateOperations } from './private/validate-operations';
+import { validatePipe } from './private/validate-pipe';
+import { validateQueues, validateTargetQueue } from './private/validate-queues';
+import { validateShapes } from './private/validate-shapes';
+import { validateSource, validateStreamRegion, warnWithoutNewImage } from './private/validate-source';
 
 /**
  * Properties for an `EnrichedStreamToQueue`.
@@ -332,53 +338,6 @@ export interface EnrichedStreamToQueueProps {
 }
 
 /**
- * The limits the construct enforces, from the EventBridge Pipes API model (service `pipes`,
- * 2015-10-07, as shipped in botocore `data/pipes/2015-10-07/service-2.json` and the AWS SDKs; the
- * same constraints are printed on https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_CreatePipe.html
- * and https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html).
- */
-const LIMITS = {
-  /** `LimitMax10000` allows 1..10000; an SQS target takes at most 10 per batch (eb-pipes-batching-concurrency.html). */
-  batchSizeForSqsTarget: 10,
-  /** `MaximumBatchingWindowInSeconds`: 0..300. */
-  maximumBatchingWindowSeconds: 300,
-  /** `MaximumRecordAgeInSeconds`: -1 (infinite) or 60..604800; -1 is the default this construct leaves unset. */
-  maximumRecordAgeSeconds: [60, 604_800],
-  /** `MaximumRetryAttemptsESM`: -1 (infinite) or 0..10000. */
-  maximumRetryAttempts: 10_000,
-  /** `LimitMax10`: 1..10. */
-  parallelizationFactor: 10,
-  /** SQS `RedrivePolicy.maxReceiveCount`: 1..1000 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue.html). */
-  maxReceiveCount: 1000,
-  /** `PipeName`: length 1..64, pattern `[\.\-_A-Za-z0-9]+`. */
-  pipeNameLength: [1, 64],
-  pipeNamePattern: /^[.\-_A-Za-z0-9]+$/,
-  /** `PipeDescription`: length 0..512, pattern `.*` (no line terminator). */
-  descriptionLength: 512,
-  /** `MessageGroupId` and `MessageDeduplicationId` of `PipeTargetSqsQueueParameters`: length 0..100. */
-  sqsParameterLength: 100,
-  /** `InputTemplate` of the enrichment and target parameters: length 0..8192. */
-  inputTemplateLength: 8192,
-} as const;
-
-/** Enum values of the Pipes API model (see LIMITS). */
-const ENUMS = {
-  /** `DynamoDBStreamStartPosition`. */
-  startingPosition: ['TRIM_HORIZON', 'LATEST'],
-  /** `OnPartialBatchItemFailureStreams`. */
-  onPartialBatchItemFailure: ['AUTOMATIC_BISECT'],
-  /** `RequestedPipeState`. */
-  desiredState: ['RUNNING', 'STOPPED'],
-  /** `LogLevel`. */
-  logLevel: ['OFF', 'ERROR', 'INFO', 'TRACE'],
-  /** `IncludeExecutionDataOption`. */
-  includeExecutionData: ['ALL'],
-} as const;
-
-/** Characters that `.` does not match in the Java and ECMAScript regular expressions the `.*` pattern is written in. */
-const LINE_TERMINATORS = /[\n\r\u0085\u2028\u2029]/;
-
-/**
  * A DynamoDB table's stream, through an EventBridge pipe with a filter and an enrichment, into an
  * SQS queue. Safe by default: INSERT records only, finite retries into a source dead-letter queue,
  * encrypted TLS-only queues, a least-privilege role, logs without payloads, and alarms.
@@ -422,11 +381,19 @@ export class EnrichedStreamToQueue extends Construct {
    */
   public readonly logGroup?: logs.ILogGroup;
 
-  private readonly createdAlarms: cloudwatch.IAlarm[] = [];
+  private readonly metrics: PipeMetrics;
+  private readonly createdAlarms: cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: EnrichedStreamToQueueProps) {
     super(scope, id);
-    validateProps(props);
+    validateShapes(this, props);
+    validateSource(this, props);
+    validateEnrichment(this, props);
+    validatePipe(this, props);
+    validateQueues(this, props);
+    validateLogging(this, props);
+    validateOperations(this, props);
+    validateFilter(this, props.filter, props.table);
 
     const encryption = props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED;
     const queueDefaults: sqs.QueueProps = {
@@ -457,7 +424,7 @@ export class EnrichedStreamToQueue extends Construct {
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
       });
     }
-    validateTargetQueue(this.queue, props);
+    validateTargetQueue(this, this.queue, props);
     validateStreamRegion(this, props.table);
 
     const role = props.role ?? new iam.Role(this, 'Role', {
@@ -477,7 +444,7 @@ export class EnrichedStreamToQueue extends Construct {
 
     const source = new DynamoDBStreamSource(props.table, this.sourceDeadLetterQueue, {
       startingPosition: props.startingPosition ?? sources.DynamoDBStartingPosition.LATEST,
-      batchSize: props.batchSize ?? LIMITS.batchSizeForSqsTarget,
+      batchSize: props.batchSize ?? PIPES_LIMITS.batchSizeWithSqsTarget.max,
       maximumBatchingWindow: props.maximumBatchingWindow,
       maximumRecordAge: props.maximumRecordAge,
       maximumRetryAttempts: props.maximumRetryAttempts ?? 3,
@@ -505,7 +472,7 @@ export class EnrichedStreamToQueue extends Construct {
       logDestinations: this.logGroup ? [new pipes.CloudwatchLogsLogDestination(this.logGroup)] : undefined,
     });
 
-    validateInputTemplates(this.pipe);
+    validateInputTemplates(this, this.pipe);
 
     // A pipe created before its role's policy fails to deploy now and then (aws-cdk issue 31211).
     this.pipe.node.defaultChild!.node.addDependency(role);
@@ -516,9 +483,13 @@ export class EnrichedStreamToQueue extends Construct {
       + 'DescribeStream, GetRecords and GetShardIterator are scoped to the table\'s stream ARN.',
       ['Resource::*']);
 
-    if (props.createAlarms ?? true) {
-      this.createAlarms(props.alarmActions ?? []);
-    }
+    this.metrics = new PipeMetrics({
+      pipeName: this.pipe.pipeName,
+      queue: this.queue,
+      sourceDeadLetterQueue: this.sourceDeadLetterQueue,
+      targetDeadLetterQueue: this.targetDeadLetterQueue,
+    });
+    this.createdAlarms = (props.createAlarms ?? true) ? createPipeAlarms(this, this.metrics, props.alarmActions ?? []) : [];
   }
 
   /**
@@ -535,13 +506,7 @@ export class EnrichedStreamToQueue extends Construct {
    * @default - sum over 5 minutes
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/EventBridge/Pipes',
-      metricName,
-      dimensionsMap: { PipeName: this.pipe.pipeName },
-      statistic: cloudwatch.Stats.SUM,
-      ...props,
-    });
+    return this.metrics.metric(metricName, props);
   }
 
   /**
@@ -604,7 +569,7 @@ export class EnrichedStreamToQueue extends Construct {
    * @default - average over 5 minutes
    */
   public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('Duration', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+    return this.metrics.duration(props);
   }
 
   /**
@@ -613,7 +578,7 @@ export class EnrichedStreamToQueue extends Construct {
    * @default - maximum over 5 minutes
    */
   public metricQueueOldestMessageAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+    return this.metrics.queueOldestMessageAge(props);
   }
 
   /**
@@ -622,7 +587,7 @@ export class EnrichedStreamToQueue extends Construct {
    * @default - maximum over 5 minutes
    */
   public metricSourceDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.sourceDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+    return this.metrics.sourceDeadLetterMessages(props);
   }
 
   /**
@@ -640,362 +605,6 @@ export class EnrichedStreamToQueue extends Construct {
    * }
    */
   public metricTargetDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric | undefined {
-    return this.targetDeadLetterQueue?.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, ...props });
+    return this.metrics.targetDeadLetterMessages(props);
   }
-
-  private createAlarms(actions: cloudwatch.IAlarmAction[]): void {
-    const atLeastOne = {
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    };
-    const add = (id: string, metric: cloudwatch.IMetric, alarmDescription: string) => {
-      const alarm = new cloudwatch.Alarm(this, id, { metric, alarmDescription, ...atLeastOne });
-      alarm.addAlarmAction(...actions);
-      this.createdAlarms.push(alarm);
-    };
-    add('ExecutionFailedAlarm', this.metricExecutionFailed(),
-      'The pipe failed to process a batch; it retries, then sends the batch description to the source dead-letter queue.');
-    add('SourceDeadLetterAlarm', this.metricSourceDeadLetterMessages(),
-      'A batch exhausted its retries: replay its records from the stream within 24 hours (README, runbook).');
-    const targetDeadLetters = this.metricTargetDeadLetterMessages();
-    if (targetDeadLetters) {
-      add('DeadLetterAlarm', targetDeadLetters,
-        'A consumer of the queue failed to process a message repeatedly; it is on the dead-letter queue.');
-    }
-  }
-}
-
-/**
- * Checks the shape of every prop before anything reads it, so that a JavaScript caller (whom the
- * compiler does not check) gets an error naming the prop instead of a `TypeError` from deep inside.
- */
-function validateShapes(props: EnrichedStreamToQueueProps): void {
-  requireShape('props', props, isObject(props), 'an object with at least \'table\' and one of \'enrichmentFunction\' or \'enrichment\'');
-  const p = props as unknown as Record<string, unknown>;
-  requireShape('table', p.table, hasStrings(p.table, 'tableArn', 'tableName') && isObject((p.table as Record<string, unknown>).node),
-    'a DynamoDB table (dynamodb.Table, dynamodb.TableV2 or an imported dynamodb.ITable)');
-  if (p.enrichmentFunction !== undefined) {
-    requireShape('enrichmentFunction', p.enrichmentFunction, hasStrings(p.enrichmentFunction, 'functionArn'), 'a Lambda function (lambda.IFunction)',
-      typeof p.enrichmentFunction === 'string' ? '; import a function by its ARN with lambda.Function.fromFunctionArn' : '');
-  }
-  if (p.enrichment !== undefined) {
-    requireShape('enrichment', p.enrichment, hasStrings(p.enrichment, 'enrichmentArn') && hasMethods(p.enrichment, 'bind', 'grantInvoke'),
-      'a pipes.IEnrichment (with enrichmentArn, bind() and grantInvoke()), such as new LambdaEnrichment(fn)');
-  }
-  if (p.filter !== undefined) {
-    const filters = isObject(p.filter) ? p.filter.filters : undefined;
-    requireShape('filter', p.filter, Array.isArray(filters) && filters.every(f => hasStrings(f, 'pattern')),
-      'a pipes.IFilter (an object with a \'filters\' array of patterns), such as DynamoDBStreamFilter.inserts()');
-  }
-  for (const name of ['queue', 'sourceDeadLetterQueue'] as const) {
-    if (p[name] !== undefined) {
-      requireShape(name, p[name], hasStrings(p[name], 'queueArn', 'queueUrl'), 'an SQS queue (sqs.IQueue)',
-        typeof p[name] === 'string' ? '; import a queue by its ARN with sqs.Queue.fromQueueArn' : '');
-    }
-  }
-  if (p.encryptionKey !== undefined) {
-    requireShape('encryptionKey', p.encryptionKey, hasStrings(p.encryptionKey, 'keyArn') && hasMethods(p.encryptionKey, 'grant'), 'a KMS key (kms.IKey)',
-      typeof p.encryptionKey === 'string' ? '; import an existing key with kms.Key.fromKeyArn or an alias with kms.Alias.fromAliasName' : '');
-  }
-  if (p.role !== undefined) {
-    requireShape('role', p.role, hasStrings(p.role, 'roleArn') && hasMethods(p.role, 'addToPrincipalPolicy'), 'an IAM role (iam.IRole)',
-      typeof p.role === 'string' ? '; import a role by its ARN with iam.Role.fromRoleArn' : '');
-  }
-  if (p.logGroup !== undefined) {
-    requireShape('logGroup', p.logGroup, hasStrings(p.logGroup, 'logGroupArn', 'logGroupName'), 'a log group (logs.ILogGroup)');
-  }
-  if (p.targetInputTransformation !== undefined) {
-    requireShape('targetInputTransformation', p.targetInputTransformation, hasMethods(p.targetInputTransformation, 'bind'),
-      'a pipes.IInputTransformation, such as pipes.InputTransformation.fromObject({ ... })');
-  }
-  if (p.alarmActions !== undefined) {
-    requireShape('alarmActions', p.alarmActions, Array.isArray(p.alarmActions) && p.alarmActions.every(a => hasMethods(a, 'bind')),
-      'an array of cloudwatch.IAlarmAction, such as [new actions.SnsAction(topic)]');
-  }
-  if (p.createAlarms !== undefined) {
-    requireShape('createAlarms', p.createAlarms, typeof p.createAlarms === 'boolean', 'a boolean');
-  }
-  if (p.logIncludeExecutionData !== undefined) {
-    requireShape('logIncludeExecutionData', p.logIncludeExecutionData, Array.isArray(p.logIncludeExecutionData),
-      'an array of pipes.IncludeExecutionData, such as [IncludeExecutionData.ALL]');
-    for (const value of p.logIncludeExecutionData as unknown[]) {
-      validateEnum('logIncludeExecutionData', value, ENUMS.includeExecutionData, 'pipes.IncludeExecutionData');
-    }
-  }
-  if (p.logRetention !== undefined) {
-    const retentions = Object.values(logs.RetentionDays).filter(v => typeof v === 'number') as number[];
-    requireShape('logRetention', p.logRetention, typeof p.logRetention === 'number' && (Token.isUnresolved(p.logRetention) || retentions.includes(p.logRetention)),
-      'a logs.RetentionDays value, such as RetentionDays.ONE_MONTH');
-  }
-}
-
-function validateProps(props: EnrichedStreamToQueueProps): void {
-  validateShapes(props);
-  if (!tableHasStream(props.table)) {
-    throw new Error('table must have a stream: set \'stream\' on a Table, \'dynamoStream\' on a TableV2, or \'tableStreamArn\' when importing a table');
-  }
-  if ((props.enrichmentFunction === undefined) === (props.enrichment === undefined)) {
-    throw new Error('Give exactly one of \'enrichmentFunction\' and \'enrichment\'');
-  }
-
-  // Source parameters (limits: see LIMITS and ENUMS).
-  validateEnum('startingPosition', props.startingPosition, ENUMS.startingPosition, 'DynamoDBStartingPosition');
-  validateEnum('onPartialBatchItemFailure', props.onPartialBatchItemFailure, ENUMS.onPartialBatchItemFailure, 'OnPartialBatchItemFailure');
-  validateIntegerRange('batchSize', props.batchSize, 1, LIMITS.batchSizeForSqsTarget, ' (an SQS target takes at most 10 messages per batch)');
-  validateDurationSeconds('maximumBatchingWindow', props.maximumBatchingWindow, 0, LIMITS.maximumBatchingWindowSeconds);
-  validateDurationSeconds('maximumRecordAge', props.maximumRecordAge, ...LIMITS.maximumRecordAgeSeconds,
-    '; leave it unset to keep records until they leave the stream');
-  validateIntegerRange('maximumRetryAttempts', props.maximumRetryAttempts, 0, LIMITS.maximumRetryAttempts);
-  validateIntegerRange('parallelizationFactor', props.parallelizationFactor, 1, LIMITS.parallelizationFactor);
-
-  // Pipe parameters.
-  validateStringLength('pipeName', props.pipeName, ...LIMITS.pipeNameLength);
-  if (props.pipeName !== undefined && !Token.isUnresolved(props.pipeName) && !LIMITS.pipeNamePattern.test(props.pipeName)) {
-    throw new Error(`pipeName may contain only letters, digits, '.', '-' and '_' (pattern [.\\-_A-Za-z0-9]+), got ${describeValue(props.pipeName)}`);
-  }
-  validateStringLength('description', props.description, 0, LIMITS.descriptionLength);
-  if (props.description !== undefined && !Token.isUnresolved(props.description) && LINE_TERMINATORS.test(props.description)) {
-    throw new Error('description must be a single line: the Pipes API pattern for it (.*) matches no line break');
-  }
-  validateEnum('desiredState', props.desiredState, ENUMS.desiredState, 'pipes.DesiredState');
-  validateEnum('logLevel', props.logLevel, ENUMS.logLevel, 'pipes.LogLevel');
-  validateStringLength('messageGroupId', props.messageGroupId, 0, LIMITS.sqsParameterLength);
-  validateStringLength('messageDeduplicationId', props.messageDeduplicationId, 0, LIMITS.sqsParameterLength);
-
-  // Queues.
-  if (props.maxReceiveCount !== undefined && props.queue) {
-    throw new Error('maxReceiveCount applies only to the queue this construct creates; configure the dead-letter queue of the queue you pass in');
-  }
-  if (props.encryptionKey && props.queue && props.sourceDeadLetterQueue) {
-    throw new Error('encryptionKey applies only to queues this construct creates, and both \'queue\' and \'sourceDeadLetterQueue\' were passed in');
-  }
-  validateIntegerRange('maxReceiveCount', props.maxReceiveCount, 1, LIMITS.maxReceiveCount);
-  // The Pipes DeadLetterConfig holds only an ARN, with no message group id
-  // (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_DeadLetterConfig.html), while a FIFO
-  // queue refuses a message without one (MessageGroupId: "required for FIFO queues",
-  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html). No Pipes page
-  // says so in words; EventBridge's own dead-letter queues are standard queues only
-  // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html#eb-rule-dlq).
-  if (props.sourceDeadLetterQueue?.fifo) {
-    throw new Error('sourceDeadLetterQueue must be a standard queue: EventBridge Pipes cannot send to a FIFO dead-letter queue');
-  }
-  if (props.queue && props.sourceDeadLetterQueue && sameQueue(props.queue, props.sourceDeadLetterQueue)) {
-    throw new Error('queue and sourceDeadLetterQueue are the same queue: the descriptions of failed batches would arrive among the enriched records, '
-      + 'and the consumer would take them for records. Give the source dead-letter queue a queue of its own');
-  }
-
-  // Logging.
-  const logsOff = props.logLevel === pipes.LogLevel.OFF;
-  if (props.logGroup && logsOff) {
-    throw new Error('logGroup is given but logLevel is OFF: the pipe would never write to it');
-  }
-  if (props.logRetention !== undefined && logsOff) {
-    throw new Error('logRetention is given but logLevel is OFF: no log group is created, so there is nothing to keep');
-  }
-  if (props.logIncludeExecutionData !== undefined && logsOff) {
-    throw new Error('logIncludeExecutionData is given but logLevel is OFF: the pipe writes no logs to include it in');
-  }
-  if (props.logGroup && props.logRetention !== undefined) {
-    throw new Error('logRetention applies only to the log group this construct creates; set the retention of the logGroup you pass in');
-  }
-
-  // Alarms.
-  if (props.alarmActions !== undefined && props.createAlarms === false) {
-    throw new Error('alarmActions is given but createAlarms is false: there would be no alarm to act on');
-  }
-
-  // Filter.
-  if (props.filter) {
-    if (props.filter.filters.length === 0) {
-      throw new Error('filter has no patterns, so every record would pass (INSERT, MODIFY and REMOVE) instead of the INSERT-only default. '
-        + 'To pass every kind of record on purpose, use DynamoDBStreamFilter.eventNames(DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY, DynamoDBEventName.REMOVE)');
-    }
-    const problems = EventPattern.validateFilter(props.filter);
-    if (problems.length > 0) {
-      throw new Error(`filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  ${problems.join('\n  ')}`);
-    }
-    validateFilterAgainstViewType(props.filter, props.table);
-  }
-}
-
-/**
- * Refuses a stream in another Region than the stack, when both are known at synthesis.
- * DynamoDB Streams has one endpoint per Region
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html#Streams.Endpoints) and
- * the EventBridge Pipes documentation describes no cross-Region source
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html).
- */
-function validateStreamRegion(scope: Construct, table: dynamodb.ITable): void {
-  const streamArn = table.tableStreamArn;
-  const stackRegion = Stack.of(scope).region;
-  if (streamArn === undefined || Token.isUnresolved(streamArn) || Token.isUnresolved(stackRegion)) {
-    return;
-  }
-  const streamRegion = streamArn.split(':')[3];
-  if (streamRegion && streamRegion !== stackRegion) {
-    throw new Error(`table's stream is in ${streamRegion}, but the stack is in ${stackRegion}: a pipe reads a DynamoDB stream of its own Region. `
-      + `Deploy the pipe in ${streamRegion}`);
-  }
-}
-
-/** Whether two queues are the same object or have the same resolved ARN. */
-function sameQueue(a: sqs.IQueue, b: sqs.IQueue): boolean {
-  if (a === b) {
-    return true;
-  }
-  return !Token.isUnresolved(a.queueArn) && a.queueArn === b.queueArn;
-}
-
-/**
- * Refuses a filter that tests an image the table's stream does not carry: a `NEW_IMAGE` stream has
- * no `OldImage`, an `OLD_IMAGE` stream no `NewImage`, a `KEYS_ONLY` stream neither
- * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_StreamSpecification.html).
- */
-function validateFilterAgainstViewType(filter: pipes.IFilter, table: dynamodb.ITable): void {
-  const viewType = streamViewType(table);
-  if (viewType === undefined) {
-    return;
-  }
-  const carries: Record<string, string[]> = {
-    NewImage: [dynamodb.StreamViewType.NEW_IMAGE, dynamodb.StreamViewType.NEW_AND_OLD_IMAGES],
-    OldImage: [dynamodb.StreamViewType.OLD_IMAGE, dynamodb.StreamViewType.NEW_AND_OLD_IMAGES],
-  };
-  filter.filters.forEach((f, i) => {
-    const images = new Set<string>();
-    collectImages(JSON.parse(f.pattern), [], images);
-    for (const image of [...images].sort()) {
-      if (!carries[image].includes(viewType)) {
-        const wanted = image === 'NewImage' ? 'NEW_IMAGE or NEW_AND_OLD_IMAGES' : 'OLD_IMAGE or NEW_AND_OLD_IMAGES';
-        throw new Error(`filter tests dynamodb.${image} (filters[${i}]), but the table's stream view type is ${viewType}: its records carry no ${image}, `
-          + `so that part of the pattern never sees a value. Stream ${wanted}, or test another part of the record`);
-      }
-    }
-  });
-}
-
-/** Collects `NewImage` / `OldImage` when a pattern (or one of its `$or` branches) tests `dynamodb.<image>`. */
-function collectImages(node: unknown, path: string[], found: Set<string>): void {
-  if (!isObject(node)) {
-    return;
-  }
-  for (const [key, value] of Object.entries(node)) {
-    if (key === '$or' && Array.isArray(value)) {
-      value.forEach(branch => collectImages(branch, path, found));
-    } else if (path.length === 0 && key === 'dynamodb') {
-      collectImages(value, ['dynamodb'], found);
-    } else if (path.length === 1 && (key === 'NewImage' || key === 'OldImage')) {
-      found.add(key);
-    }
-  }
-}
-
-/**
- * Refuses an input template longer than the Pipes API accepts (`InputTemplate`, 8192 characters),
- * once the pipe has rendered it.
- */
-function validateInputTemplates(pipe: pipes.Pipe): void {
-  const resource = pipe.node.defaultChild as unknown as {
-    enrichmentParameters?: { inputTemplate?: unknown };
-    targetParameters?: { inputTemplate?: unknown };
-  };
-  const templates: Array<[string, unknown]> = [
-    ['the enrichment\'s input transformation', resource.enrichmentParameters?.inputTemplate],
-    ['targetInputTransformation', resource.targetParameters?.inputTemplate],
-  ];
-  for (const [what, template] of templates) {
-    if (typeof template === 'string' && !Token.isUnresolved(template)) {
-      const length = [...template].length;
-      if (length > LIMITS.inputTemplateLength) {
-        throw new Error(`${what} renders an input template of ${length} characters; EventBridge Pipes accepts at most ${LIMITS.inputTemplateLength}`);
-      }
-    }
-  }
-}
-
-/**
- * Refuses what makes every send to the target queue fail:
- * - a FIFO queue without a message group (SQS requires one, 1 to 128 characters, on every message
- *   of a FIFO queue: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html);
- * - a FIFO queue created in this app without content-based deduplication and no
- *   `messageDeduplicationId` (SendMessage fails without either; same page). An imported queue's
- *   setting is unknown here, so it is not checked.
- */
-function validateTargetQueue(queue: sqs.IQueue, props: EnrichedStreamToQueueProps): void {
-  if (queue.fifo && props.messageGroupId === undefined) {
-    throw new Error('messageGroupId is required when the queue is a FIFO queue, for example \'$.id\' (a path into what the enrichment returns)');
-  }
-  if (queue.fifo && props.messageGroupId === '') {
-    throw new Error('messageGroupId must not be empty for a FIFO queue: SQS requires a message group of 1 to 128 characters on every message');
-  }
-  if (!queue.fifo && props.messageDeduplicationId !== undefined) {
-    throw new Error('messageDeduplicationId applies only to a FIFO queue, and the queue is a standard queue');
-  }
-  if (queue.fifo && props.messageDeduplicationId === undefined) {
-    const resource = queue.node.defaultChild;
-    if (resource instanceof sqs.CfnQueue) {
-      const contentBased = Stack.of(queue).resolve(resource.contentBasedDeduplication);
-      if (contentBased !== true && !Token.isUnresolved(resource.contentBasedDeduplication)) {
-        throw new Error('the FIFO queue has no content-based deduplication and messageDeduplicationId is not set: SQS would refuse every message. '
-          + 'Set messageDeduplicationId (e.g. \'$.id\', a path into what the enrichment returns) or create the queue with contentBasedDeduplication: true');
-      }
-    }
-  }
-}
-
-/**
- * The stream view type of a table defined in this app, or undefined (imported table, or a token).
- */
-function streamViewType(table: dynamodb.ITable): string | undefined {
-  const resource = table.node.defaultChild;
-  if (resource instanceof dynamodb.CfnGlobalTable || resource instanceof dynamodb.CfnTable) {
-    const specification = Stack.of(table).resolve(resource.streamSpecification);
-    return typeof specification?.streamViewType === 'string' ? specification.streamViewType : undefined;
-  }
-  return undefined;
-}
-
-/**
- * Warns when the stream carries no new image: the enrichment would see only keys or old images.
- */
-function warnWithoutNewImage(scope: Construct, table: dynamodb.ITable): void {
-  const viewType = streamViewType(table);
-  if (viewType === dynamodb.StreamViewType.KEYS_ONLY || viewType === dynamodb.StreamViewType.OLD_IMAGE) {
-    Annotations.of(scope).addWarningV2('cdk-enriched-stream-to-queue:streamWithoutNewImage',
-      `The table's stream view type is ${viewType}: records carry no new image, so the enrichment and a filter on dynamodb.NewImage see none. Use NEW_IMAGE or NEW_AND_OLD_IMAGES.`);
-  }
-}
-
-/**
- * Whether the table has a stream. A `TableV2` always exposes a `tableStreamArn` token, even without
- * a stream, so its CloudFormation resource is inspected instead.
- */
-function tableHasStream(table: dynamodb.ITable): boolean {
-  if (table.tableStreamArn === undefined) {
-    return false;
-  }
-  const resource = table.node.defaultChild;
-  if (resource instanceof dynamodb.CfnGlobalTable) {
-    return Stack.of(table).resolve(resource.streamSpecification) !== undefined;
-  }
-  return true;
-}
-
-/**
- * Records a cdk-nag suppression on the CloudFormation resource of `scope` (or of its default
- * policy), as the metadata cdk-nag reads, so that this library needs no dependency on cdk-nag.
- */
-function suppressNag(scope: IConstruct, id: string, reason: string, appliesTo?: string[]): void {
-  // A Role keeps its grants in 'DefaultPolicy'; a role imported with Role.fromRoleArn in 'Policy'.
-  const isRole = 'roleArn' in scope;
-  const policy = isRole ? scope.node.tryFindChild('DefaultPolicy') ?? scope.node.tryFindChild('Policy') : undefined;
-  const resource = policy?.node.defaultChild ?? scope.node.defaultChild;
-  if (!(resource instanceof CfnResource)) {
-    return;
-  }
-  const existing = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
-  resource.addMetadata('cdk_nag', {
-    rules_to_suppress: [...existing, { id, reason, ...(appliesTo ? { applies_to: appliesTo } : {}) }],
-  });
 }

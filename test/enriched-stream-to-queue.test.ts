@@ -34,6 +34,11 @@ function fixture(): Fixture {
   return { stack, table, fn };
 }
 
+/** The error the construct at `path` throws, `<path>: <message>`, matched exactly. */
+function constructError(message: string, path = 'Test/Pipeline'): Error {
+  return new Error(`${path}: ${message}`);
+}
+
 function build(props: Partial<EnrichedStreamToQueueProps> = {}, f: Fixture = fixture()) {
   const construct = new EnrichedStreamToQueue(f.stack, 'Pipeline', { table: f.table, enrichmentFunction: f.fn, ...props });
   return { ...f, construct, template: Template.fromStack(f.stack) };
@@ -279,32 +284,32 @@ describe('tables', () => {
   test('refuses a Table without a stream', () => {
     const f = fixture();
     const table = new dynamodb.Table(f.stack, 'NoStream', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
-    expect(() => build({ table }, f)).toThrow(noStream);
+    expect(() => build({ table }, f)).toThrow(constructError(noStream));
   });
 
   test('refuses a TableV2 made without dynamoStream, although its tableStreamArn is a token', () => {
     const f = fixture();
     const table = new dynamodb.TableV2(f.stack, 'NoStreamV2', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
     expect(table.tableStreamArn).toBeDefined();
-    expect(() => build({ table }, f)).toThrow(noStream);
+    expect(() => build({ table }, f)).toThrow(constructError(noStream));
   });
 
   test('refuses an imported table without tableStreamArn', () => {
     const f = fixture();
     const table = dynamodb.Table.fromTableName(f.stack, 'ImportedNoStream', 'imported');
-    expect(() => build({ table }, f)).toThrow(noStream);
+    expect(() => build({ table }, f)).toThrow(constructError(noStream));
   });
 });
 
 describe('enrichment', () => {
   test('refuses both enrichmentFunction and enrichment', () => {
     const f = fixture();
-    expect(() => build({ enrichment: new LambdaEnrichment(f.fn) }, f)).toThrow('Give exactly one of \'enrichmentFunction\' and \'enrichment\'');
+    expect(() => build({ enrichment: new LambdaEnrichment(f.fn) }, f)).toThrow(constructError('enrichmentFunction or enrichment must be given (exactly one of them), got both'));
   });
 
   test('refuses neither enrichmentFunction nor enrichment', () => {
     const f = fixture();
-    expect(() => new EnrichedStreamToQueue(f.stack, 'P', { table: f.table })).toThrow('Give exactly one of \'enrichmentFunction\' and \'enrichment\'');
+    expect(() => new EnrichedStreamToQueue(f.stack, 'P', { table: f.table })).toThrow(constructError('enrichmentFunction or enrichment must be given (exactly one of them), got neither', 'Test/P'));
   });
 
   test('a LambdaEnrichment passes its input transformation to the pipe', () => {
@@ -348,19 +353,19 @@ describe('filter', () => {
 
   test('refuses a filter that EventBridge Pipes would reject, naming the problem', () => {
     const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ eventName: [{ wildcard: 'INS*' }] })]);
-    expect(() => build({ filter })).toThrow(
-      'filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  filters[0]: eventName: the "wildcard" operator is not supported by EventBridge Pipes filters');
+    expect(() => build({ filter })).toThrow(constructError(
+      'filter must hold patterns EventBridge Pipes accepts, got a problem:\n  filters[0]: eventName: the "wildcard" operator is not supported by EventBridge Pipes filters'));
   });
 
   test('refuses a filter that could never match a stream record, naming the attribute', () => {
     const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ dynamodb: { NewImage: { email: ['ada@example.com'] } } })]);
-    expect(() => build({ filter })).toThrow(
-      'filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  filters[0]: dynamodb.NewImage.email: DynamoDB attribute values are typed objects such as {"S": "x"}; put the match list under the type key (e.g. dynamodb.NewImage.email.S)');
+    expect(() => build({ filter })).toThrow(constructError(
+      'filter must hold patterns EventBridge Pipes accepts, got a problem:\n  filters[0]: dynamodb.NewImage.email: DynamoDB attribute values are typed objects such as {"S": "x"}; put the match list under the type key (e.g. dynamodb.NewImage.email.S)'));
   });
 
   test('refuses more than five filter patterns', () => {
     const filter = new pipes.Filter([1, 2, 3, 4, 5, 6].map((n) => pipes.FilterPattern.fromObject({ eventName: [`E${n}`] })));
-    expect(() => build({ filter })).toThrow('filter is not valid for an EventBridge pipe reading a DynamoDB stream:\n  a pipe accepts at most 5 filter patterns, got 6');
+    expect(() => build({ filter })).toThrow(constructError('filter must hold patterns EventBridge Pipes accepts, got a problem:\n  a pipe accepts at most 5 filter patterns, got 6'));
   });
 });
 
@@ -404,7 +409,7 @@ describe('source tuning', () => {
     ['maxReceiveCount must be an integer from 1 to 1000, got 0', { maxReceiveCount: 0 }],
     ['maxReceiveCount must be an integer from 1 to 1000, got 1001', { maxReceiveCount: 1001 }],
   ] as Array<[string, Partial<EnrichedStreamToQueueProps>]>)('refuses with "%s"', (message, props) => {
-    expect(() => build(props)).toThrow(message);
+    expect(() => build(props)).toThrow(constructError(message));
   });
 
   test.each([
@@ -477,7 +482,7 @@ describe('queues', () => {
   test('refuses a FIFO queue without messageGroupId', () => {
     const f = fixture();
     const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
-    expect(() => build({ queue }, f)).toThrow('messageGroupId is required when the queue is a FIFO queue, for example \'$.id\' (a path into what the enrichment returns)');
+    expect(() => build({ queue }, f)).toThrow(constructError('messageGroupId must be given when the queue is a FIFO queue, for example \'$.id\' (a path into what the enrichment returns)'));
   });
 
   test('passes a message group to a standard queue (SQS fair queues)', () => {
@@ -488,13 +493,13 @@ describe('queues', () => {
   });
 
   test('refuses messageDeduplicationId for a standard queue', () => {
-    expect(() => build({ messageDeduplicationId: 'd' })).toThrow('messageDeduplicationId applies only to a FIFO queue, and the queue is a standard queue');
+    expect(() => build({ messageDeduplicationId: 'd' })).toThrow(constructError('messageDeduplicationId must be unset when the queue is a standard queue: it applies only to a FIFO queue'));
   });
 
   test('refuses a FIFO source dead-letter queue', () => {
     const f = fixture();
     const dlq = new sqs.Queue(f.stack, 'FifoDlq', { fifo: true });
-    expect(() => build({ sourceDeadLetterQueue: dlq }, f)).toThrow('sourceDeadLetterQueue must be a standard queue: EventBridge Pipes cannot send to a FIFO dead-letter queue');
+    expect(() => build({ sourceDeadLetterQueue: dlq }, f)).toThrow(constructError('sourceDeadLetterQueue must be a standard queue, got a FIFO queue: EventBridge Pipes cannot send to a FIFO dead-letter queue'));
   });
 
   describe('refuses options that would be silently ignored', () => {
@@ -503,26 +508,26 @@ describe('queues', () => {
     test('maxReceiveCount with a queue passed in', () => {
       const f = fixture();
       expect(() => build({ queue: existingQueue(f), maxReceiveCount: 3 }, f))
-        .toThrow('maxReceiveCount applies only to the queue this construct creates; configure the dead-letter queue of the queue you pass in');
+        .toThrow(constructError('maxReceiveCount must be unset when queue is given: it applies only to the queue this construct creates; configure the dead-letter queue of the queue you pass in'));
     });
 
     test('encryptionKey when both queues are passed in', () => {
       const f = fixture();
       const dlq = sqs.Queue.fromQueueArn(f.stack, 'ExistingDlq', 'arn:aws:sqs:eu-west-1:111111111111:source-dlq');
       expect(() => build({ queue: existingQueue(f), sourceDeadLetterQueue: dlq, encryptionKey: new kms.Key(f.stack, 'Key') }, f))
-        .toThrow('encryptionKey applies only to queues this construct creates, and both \'queue\' and \'sourceDeadLetterQueue\' were passed in');
+        .toThrow(constructError('encryptionKey must be unset when both queue and sourceDeadLetterQueue are given: it applies only to queues this construct creates'));
     });
 
     test('logGroup with logLevel OFF', () => {
       const f = fixture();
       expect(() => build({ logGroup: new logs.LogGroup(f.stack, 'Logs'), logLevel: pipes.LogLevel.OFF }, f))
-        .toThrow('logGroup is given but logLevel is OFF: the pipe would never write to it');
+        .toThrow(constructError('logGroup must be unset when logLevel is OFF: the pipe would never write to it'));
     });
 
     test('logRetention with a logGroup passed in', () => {
       const f = fixture();
       expect(() => build({ logGroup: new logs.LogGroup(f.stack, 'Logs'), logRetention: logs.RetentionDays.ONE_DAY }, f))
-        .toThrow('logRetention applies only to the log group this construct creates; set the retention of the logGroup you pass in');
+        .toThrow(constructError('logRetention must be unset when logGroup is given: it applies only to the log group this construct creates; set the retention of the logGroup you pass in'));
     });
   });
 
@@ -703,7 +708,7 @@ describe('props a JavaScript caller can get wrong name the prop', () => {
   test('no props at all', () => {
     const f = fixture();
     expect(() => new EnrichedStreamToQueue(f.stack, 'P', undefined as unknown as EnrichedStreamToQueueProps))
-      .toThrow('props must be an object with at least \'table\' and one of \'enrichmentFunction\' or \'enrichment\', got undefined');
+      .toThrow(constructError('props must be an object with at least \'table\' and one of \'enrichmentFunction\' or \'enrichment\', got undefined', 'Test/P'));
   });
 
   test.each([
@@ -726,12 +731,12 @@ describe('props a JavaScript caller can get wrong name the prop', () => {
     ['logRetention', 31, 'logRetention must be a logs.RetentionDays value, such as RetentionDays.ONE_MONTH, got the number 31'],
     ['batchSize', '5', 'batchSize must be an integer from 1 to 10 (an SQS target takes at most 10 messages per batch), got the string "5"'],
   ])('%s given as %j', (prop, value, message) => {
-    expect(() => buildUntyped({ [prop]: value })).toThrow(message);
+    expect(() => buildUntyped({ [prop]: value })).toThrow(constructError(message));
   });
 
   test('enrichment: {} instead of an IEnrichment', () => {
     expect(() => buildUntyped({ enrichmentFunction: undefined, enrichment: {} }))
-      .toThrow('enrichment must be a pipes.IEnrichment (with enrichmentArn, bind() and grantInvoke()), such as new LambdaEnrichment(fn), got an object');
+      .toThrow(constructError('enrichment must be a pipes.IEnrichment (with enrichmentArn, bind() and grantInvoke()), such as new LambdaEnrichment(fn), got an object'));
   });
 
   test('a key imported by alias is a key', () => {
@@ -743,27 +748,27 @@ describe('props a JavaScript caller can get wrong name the prop', () => {
 describe('values the Pipes API would reject are refused at synthesis', () => {
   // Limits from the EventBridge Pipes API model (botocore data/pipes/2015-10-07/service-2.json).
   test.each([
-    ['pipeName', '', 'pipeName must be 1 to 64 characters long, got 0'],
-    ['pipeName', 'p'.repeat(65), 'pipeName must be 1 to 64 characters long, got 65'],
-    ['pipeName', 'my pipe', 'pipeName may contain only letters, digits, \'.\', \'-\' and \'_\' (pattern [.\\-_A-Za-z0-9]+), got the string "my pipe"'],
-    ['pipeName', 'pipe/1', 'pipeName may contain only letters, digits, \'.\', \'-\' and \'_\' (pattern [.\\-_A-Za-z0-9]+), got the string "pipe/1"'],
-    ['description', 'd'.repeat(513), 'description must be at most 512 characters long, got 513'],
-    ['description', 'two\nlines', 'description must be a single line: the Pipes API pattern for it (.*) matches no line break'],
-    ['description', 'carriage\rreturn', 'description must be a single line: the Pipes API pattern for it (.*) matches no line break'],
-    ['messageGroupId', 'g'.repeat(101), 'messageGroupId must be at most 100 characters long, got 101'],
+    ['pipeName', '', 'pipeName must be a string from 1 to 64 characters long, got 0 characters'],
+    ['pipeName', 'p'.repeat(65), 'pipeName must be a string from 1 to 64 characters long, got 65 characters'],
+    ['pipeName', 'my pipe', 'pipeName must be made of letters, digits, \'.\', \'-\' and \'_\' (pattern [\\.\\-_A-Za-z0-9]+), got the string "my pipe"'],
+    ['pipeName', 'pipe/1', 'pipeName must be made of letters, digits, \'.\', \'-\' and \'_\' (pattern [\\.\\-_A-Za-z0-9]+), got the string "pipe/1"'],
+    ['description', 'd'.repeat(513), 'description must be a string from 0 to 512 characters long, got 513 characters'],
+    ['description', 'two\nlines', 'description must be a single line (the API\'s pattern .* matches no line break), got the string "two\\nlines"'],
+    ['description', 'carriage\rreturn', 'description must be a single line (the API\'s pattern .* matches no line break), got the string "carriage\\rreturn"'],
+    ['messageGroupId', 'g'.repeat(101), 'messageGroupId must be a string from 0 to 100 characters long, got 101 characters'],
     ['startingPosition', 'AT_TIMESTAMP', 'startingPosition must be one of TRIM_HORIZON, LATEST (DynamoDBStartingPosition), got the string "AT_TIMESTAMP"'],
     ['logLevel', 'LOUD', 'logLevel must be one of OFF, ERROR, INFO, TRACE (pipes.LogLevel), got the string "LOUD"'],
     ['desiredState', 'PAUSED', 'desiredState must be one of RUNNING, STOPPED (pipes.DesiredState), got the string "PAUSED"'],
     ['onPartialBatchItemFailure', 'X', 'onPartialBatchItemFailure must be one of AUTOMATIC_BISECT (OnPartialBatchItemFailure), got the string "X"'],
   ])('%s %j', (prop, value, message) => {
-    expect(() => build({ [prop]: value } as Partial<EnrichedStreamToQueueProps>)).toThrow(message);
+    expect(() => build({ [prop]: value } as Partial<EnrichedStreamToQueueProps>)).toThrow(constructError(message));
   });
 
   test('messageDeduplicationId of 101 characters', () => {
     const f = fixture();
     const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
     expect(() => build({ queue, messageGroupId: '$.id', messageDeduplicationId: 'd'.repeat(101) }, f))
-      .toThrow('messageDeduplicationId must be at most 100 characters long, got 101');
+      .toThrow(constructError('messageDeduplicationId must be a string from 0 to 100 characters long, got 101 characters'));
   });
 
   test('accepts every limit at its edge, counting characters rather than UTF-16 units', () => {
@@ -797,27 +802,28 @@ describe('values the Pipes API would reject are refused at synthesis', () => {
 
   test.each([
     ['target', (n: number) => ({ targetInputTransformation: pipes.InputTransformation.fromText('x'.repeat(n)) }),
-      'targetInputTransformation renders an input template of 8193 characters; EventBridge Pipes accepts at most 8192'],
+      'targetInputTransformation\'s input template must be a string from 0 to 8192 characters long, got 8193 characters'],
     ['enrichment', (n: number) => ({ enrichmentFunction: undefined, enrichment: new LambdaEnrichment(fixtureFn, { inputTransformation: pipes.InputTransformation.fromText('x'.repeat(n)) }) }),
-      'the enrichment\'s input transformation renders an input template of 8193 characters; EventBridge Pipes accepts at most 8192'],
+      'enrichment\'s input template must be a string from 0 to 8192 characters long, got 8193 characters'],
   ] as Array<[string, (n: number) => Partial<EnrichedStreamToQueueProps>, string]>)('an input template on the %s: 8192 characters pass, 8193 are refused', (_where, props, message) => {
     expect(() => build(props(8192))).not.toThrow();
-    expect(() => build(props(8193))).toThrow(message);
+    expect(() => build(props(8193))).toThrow(constructError(message));
   });
 });
 
 describe('options that would be silently useless are refused with the reason', () => {
   test('a filter on OldImage over a NEW_IMAGE stream', () => {
     const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ dynamodb: { OldImage: { status: { S: ['OPEN'] } } } })]);
-    expect(() => build({ filter })).toThrow('filter tests dynamodb.OldImage (filters[0]), but the table\'s stream view type is NEW_IMAGE: its records carry no OldImage, '
-      + 'so that part of the pattern never sees a value. Stream OLD_IMAGE or NEW_AND_OLD_IMAGES, or test another part of the record');
+    expect(() => build({ filter })).toThrow(constructError('filter must test only images the table\'s stream carries, got a test of dynamodb.OldImage (filters[0]): the stream view type is NEW_IMAGE, '
+      + 'so its records carry no OldImage. Stream OLD_IMAGE or NEW_AND_OLD_IMAGES, or test another part of the record'));
   });
 
   test('a filter on NewImage inside $or over a KEYS_ONLY stream', () => {
     const f = fixture();
     const table = new dynamodb.TableV2(f.stack, 'KeysOnly', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, dynamoStream: dynamodb.StreamViewType.KEYS_ONLY });
     const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ $or: [{ eventName: ['INSERT'] }, { dynamodb: { NewImage: { id: { S: ['a'] } } } }] })]);
-    expect(() => build({ table, filter }, f)).toThrow('filter tests dynamodb.NewImage (filters[0]), but the table\'s stream view type is KEYS_ONLY');
+    expect(() => build({ table, filter }, f)).toThrow(constructError('filter must test only images the table\'s stream carries, got a test of dynamodb.NewImage (filters[0]): the stream view type is KEYS_ONLY, '
+      + 'so its records carry no NewImage. Stream NEW_IMAGE or NEW_AND_OLD_IMAGES, or test another part of the record'));
   });
 
   test('a filter on both images over a NEW_AND_OLD_IMAGES stream is accepted', () => {
@@ -829,18 +835,18 @@ describe('options that would be silently useless are refused with the reason', (
 
   test('logRetention with LogLevel.OFF', () => {
     expect(() => build({ logLevel: pipes.LogLevel.OFF, logRetention: logs.RetentionDays.ONE_DAY }))
-      .toThrow('logRetention is given but logLevel is OFF: no log group is created, so there is nothing to keep');
+      .toThrow(constructError('logRetention must be unset when logLevel is OFF: no log group is created, so there is nothing to keep'));
   });
 
   test('logIncludeExecutionData with LogLevel.OFF', () => {
     expect(() => build({ logLevel: pipes.LogLevel.OFF, logIncludeExecutionData: [pipes.IncludeExecutionData.ALL] }))
-      .toThrow('logIncludeExecutionData is given but logLevel is OFF: the pipe writes no logs to include it in');
+      .toThrow(constructError('logIncludeExecutionData must be unset when logLevel is OFF: the pipe writes no logs to include it in'));
   });
 
   test('alarmActions with createAlarms false', () => {
     const f = fixture();
     expect(() => build({ createAlarms: false, alarmActions: [new actions.SnsAction(new sns.Topic(f.stack, 'T'))] }, f))
-      .toThrow('alarmActions is given but createAlarms is false: there would be no alarm to act on');
+      .toThrow(constructError('alarmActions must be unset when createAlarms is false: there would be no alarm to act on'));
   });
 
   test.each([
@@ -852,15 +858,15 @@ describe('options that would be silently useless are refused with the reason', (
   ] as Array<[string, (f: Fixture) => sqs.IQueue[]]>)('one queue as both queue and sourceDeadLetterQueue (%s)', (_how, queues) => {
     const f = fixture();
     const [queue, sourceDeadLetterQueue] = queues(f);
-    expect(() => build({ queue, sourceDeadLetterQueue }, f)).toThrow(
-      'queue and sourceDeadLetterQueue are the same queue: the descriptions of failed batches would arrive among the enriched records, '
-      + 'and the consumer would take them for records. Give the source dead-letter queue a queue of its own');
+    expect(() => build({ queue, sourceDeadLetterQueue }, f)).toThrow(constructError(
+      'sourceDeadLetterQueue must be another queue than queue, got the same queue: the descriptions of failed batches would arrive '
+      + 'among the enriched records, and the consumer would take them for records'));
   });
 
   test('new Filter([]), which would drop the INSERT default', () => {
-    expect(() => build({ filter: new pipes.Filter([]) })).toThrow(
-      'filter has no patterns, so every record would pass (INSERT, MODIFY and REMOVE) instead of the INSERT-only default. '
-      + 'To pass every kind of record on purpose, use DynamoDBStreamFilter.eventNames(DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY, DynamoDBEventName.REMOVE)');
+    expect(() => build({ filter: new pipes.Filter([]) })).toThrow(constructError(
+      'filter must have at least one pattern, got none: every record would pass (INSERT, MODIFY and REMOVE) instead of the INSERT-only default. '
+      + 'To pass every kind of record on purpose, use DynamoDBStreamFilter.eventNames(DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY, DynamoDBEventName.REMOVE)'));
   });
 
   test('an imported stream in another Region than the stack', () => {
@@ -869,7 +875,7 @@ describe('options that would be silently useless are refused with the reason', (
       tableName: 'elsewhere',
       tableStreamArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/elsewhere/stream/2026-01-01T00:00:00.000',
     });
-    expect(() => build({ table }, f)).toThrow('table\'s stream is in us-east-1, but the stack is in eu-west-1: a pipe reads a DynamoDB stream of its own Region. Deploy the pipe in us-east-1');
+    expect(() => build({ table }, f)).toThrow(constructError('table\'s stream must be in the stack\'s Region (eu-west-1), got us-east-1: a pipe reads a DynamoDB stream of its own Region. Deploy the pipe in us-east-1'));
   });
 
   test('an imported stream is accepted in a region-agnostic stack', () => {
@@ -888,15 +894,15 @@ describe('FIFO target queues', () => {
     const f = fixture();
     const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true, contentBasedDeduplication: true });
     expect(() => build({ queue, messageGroupId: '' }, f))
-      .toThrow('messageGroupId must not be empty for a FIFO queue: SQS requires a message group of 1 to 128 characters on every message');
+      .toThrow(constructError('messageGroupId must not be empty when the queue is a FIFO queue, got the string "": SQS requires a message group of 1 to 128 characters on every message'));
   });
 
   test('refuses a created FIFO queue with neither messageDeduplicationId nor content-based deduplication', () => {
     const f = fixture();
     const queue = new sqs.Queue(f.stack, 'Fifo', { fifo: true });
-    expect(() => build({ queue, messageGroupId: '$.id' }, f)).toThrow(
-      'the FIFO queue has no content-based deduplication and messageDeduplicationId is not set: SQS would refuse every message. '
-      + 'Set messageDeduplicationId (e.g. \'$.id\', a path into what the enrichment returns) or create the queue with contentBasedDeduplication: true');
+    expect(() => build({ queue, messageGroupId: '$.id' }, f)).toThrow(constructError(
+      'messageDeduplicationId must be given when the FIFO queue has no content-based deduplication: SQS would refuse every message. '
+      + 'Set messageDeduplicationId (e.g. \'$.id\', a path into what the enrichment returns) or create the queue with contentBasedDeduplication: true'));
   });
 
   test('accepts a FIFO queue with content-based deduplication and no messageDeduplicationId', () => {
@@ -1031,6 +1037,6 @@ describe('a role passed in', () => {
   test('refuses a role given as an ARN string', () => {
     const f = fixture();
     expect(() => new EnrichedStreamToQueue(f.stack, 'P', { table: f.table, enrichmentFunction: f.fn, role: 'arn:aws:iam::111111111111:role/r' } as unknown as EnrichedStreamToQueueProps))
-      .toThrow('role must be an IAM role (iam.IRole), got the string "arn:aws:iam::111111111111:role/r"; import a role by its ARN with iam.Role.fromRoleArn');
+      .toThrow(constructError('role must be an IAM role (iam.IRole), got the string "arn:aws:iam::111111111111:role/r"; import a role by its ARN with iam.Role.fromRoleArn', 'Test/P'));
   });
 });

@@ -1,5 +1,6 @@
 import * as crypto from 'crypto';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { formatDynamoDBNumber } from '../private/dynamodb-number';
 
 const DEFAULT_EVENT_SOURCE_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/Table/stream/2024-01-01T00:00:00.000';
 
@@ -131,28 +132,7 @@ export class DynamoDBStreamRecord {
    * @param value a number within DynamoDB's range (magnitude 0 or from 1e-130 to below 1e126)
    */
   public static formatNumber(value: number): string {
-    const magnitude = Math.abs(value);
-    if (!Number.isFinite(value) || (magnitude !== 0 && (magnitude < 1e-130 || magnitude >= 1e126))) {
-      throw new Error(`${value} is outside the range of DynamoDB numbers (1e-130 to 1e126 in magnitude)`);
-    }
-    const text = String(value);
-    const exponentAt = text.indexOf('e');
-    if (exponentAt < 0) {
-      return text;
-    }
-    const negative = text.startsWith('-');
-    const mantissa = text.slice(negative ? 1 : 0, exponentAt);
-    const exponent = Number(text.slice(exponentAt + 1));
-    const point = mantissa.indexOf('.');
-    const digits = mantissa.replace('.', '');
-    // Position of the decimal point within `digits` once the exponent is applied.
-    const pointAt = (point < 0 ? mantissa.length : point) + exponent;
-    const plain = pointAt <= 0
-      ? `0.${'0'.repeat(-pointAt)}${digits}`
-      : pointAt >= digits.length
-        ? digits + '0'.repeat(pointAt - digits.length)
-        : `${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
-    return (negative ? '-' : '') + plain;
+    return formatDynamoDBNumber(value);
   }
 
   private constructor() {}

@@ -1,0 +1,8 @@
+/**
+ * The pattern engine: EventBridge event-pattern matching, the syntax EventBridge Pipes accepts,
+ * lints for patterns that are valid but useless on DynamoDB stream records, and explanations of
+ * why a record does not match. The construct, the public `testing` facade and the local runtime
+ * (tools/) import it from here.
+ */
+export { filterMatches, matchesPattern } from './match';
+export { validateFilterPatterns, validatePattern } from './syntax';
