@@ -42,7 +42,6 @@ import { sourceFor } from './sources';
 import { EnrichmentStage, PipeClients, PipeStageError, TargetStage } from './stage';
 import { targetFor } from './targets';
 import { queueUrlOf } from './targets/sqs-queue';
-import { regionOfArn } from '../cloudformation/arn';
 import { DeadLetterCondition, pipesDeadLetterMessage } from '../pipe/dead-letter-message';
 import { PipeDefinition, pipeArnOf } from '../pipe/definition';
 import { executionReporter, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
@@ -106,6 +105,8 @@ export interface PipeRunnerStats {
   getShardIteratorRequests: number;
   /** DynamoDB Streams DescribeStream requests. */
   describeStreamRequests: number;
+  /** DynamoDB Streams ListStreams requests (finding the stream DynamoDB Local knows under its own ARN). */
+  listStreamsRequests: number;
   /** Stream records read. */
   recordsRead: number;
   /** Records dropped by the filter. */
@@ -167,6 +168,7 @@ class Runner implements PipeRunner {
     getRecordsRequests: 0,
     getShardIteratorRequests: 0,
     describeStreamRequests: 0,
+    listStreamsRequests: 0,
     recordsRead: 0,
     recordsFiltered: 0,
     recordsDelivered: 0,
@@ -180,8 +182,6 @@ class Runner implements PipeRunner {
   private readonly target: TargetStage;
   private readonly logger: PipeLogger;
   private readonly pipeArn: string;
-  /** The region of the records (`awsRegion`): the Streams client's region, which in AWS is the stream's own. */
-  private region: string;
   private readonly pollIntervalMs: number;
   private readonly discoveryIntervalMs: number;
   private readonly executionTimeoutMs: number;
@@ -217,19 +217,17 @@ class Runner implements PipeRunner {
     };
     this.logger = options.logger ?? stderrLogger;
     this.pipeArn = pipeArnOf(pipe);
-    this.region = regionOfArn(pipe.source.streamArn);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.discoveryIntervalMs = options.shardDiscoveryIntervalMs ?? 10_000;
     this.executionTimeoutMs = (options.executionTimeoutSeconds ?? 300) * 1000;
     this.backoff = { ...defaultBackoff(pipe.source.maximumRetryAttempts), ...options.backoff };
-    this.source = sourceFor(pipe, { streams: this.streams }, this.sourceContext(), () => this.region);
+    this.source = sourceFor(pipe, { streams: this.streams }, this.sourceContext());
   }
 
   public async start(): Promise<void> {
     if (this.pipe.desiredState === 'STOPPED') {
       return; // A stopped pipe does not read its source.
     }
-    this.region = (await this.streams.config.region()) || this.region;
     await this.source.start();
     await this.startReadable();
     this.spawn(this.discoveryLoop());
@@ -274,6 +272,7 @@ class Runner implements PipeRunner {
         if (action === 'GetRecords') this.stats.getRecordsRequests++;
         if (action === 'GetShardIterator') this.stats.getShardIteratorRequests++;
         if (action === 'DescribeStream') this.stats.describeStreamRequests++;
+        if (action === 'ListStreams') this.stats.listStreamsRequests++;
       },
       error: (message) => this.log('EXECUTION_FAILED', { error: { message, awsService: 'dynamodb' } }),
       sleep: (ms) => this.sleep(ms),

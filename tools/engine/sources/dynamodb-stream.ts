@@ -34,11 +34,13 @@ import {
   ExpiredIteratorException,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  ListStreamsCommand,
   ResourceNotFoundException,
   Shard,
   ShardIteratorType,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
+import { parseArn, regionOfArn } from '../../cloudformation/arn';
 import { StreamBatchInfo } from '../../pipe/dead-letter-message';
 import { ShardPage, ShardReader, SourceContext, SourceRecord, StartingPosition, StreamSource } from '../source';
 
@@ -122,13 +124,48 @@ export function toPipeRecord(record: _Record, streamArn: string, region: string)
 
 /** Options for {@link DynamoDBStreamSource}. */
 export interface DynamoDBStreamSourceOptions {
-  /** The pipe's `Source`: the stream ARN that records and dead-letter messages name. */
+  /**
+   * The pipe's `Source` as its template resolves it: the stream ARN that records (`eventSourceARN`)
+   * and dead-letter messages (`streamArn`) name, and whose region is the records' `awsRegion`.
+   */
   readonly streamArn: string;
   readonly startingPosition: StartingPosition;
   readonly client: DynamoDBStreamsClient;
   readonly context: SourceContext;
-  /** `awsRegion` of the records. */
-  readonly region: () => string;
+}
+
+/**
+ * The ARN under which the Streams API at the client's endpoint knows the pipe's `Source`. In AWS it
+ * is the `Source` itself. DynamoDB Local names every stream `arn:aws:dynamodb:ddblocal:000000000000:...`
+ * and refuses any other ARN, so when `DescribeStream` does not know the `Source`, the table's streams
+ * (`ListStreams`) are searched for the one with the same stream label (the part after `/stream/`,
+ * which identifies the stream of a table). That ARN is used for the API calls only; what the pipe's
+ * code sees keeps naming the `Source`.
+ * @throws Error naming the stream when neither finds it
+ */
+export async function streamApiArn(client: DynamoDBStreamsClient, sourceArn: string, count: SourceContext['count'] = () => undefined): Promise<string> {
+  try {
+    count('DescribeStream');
+    await client.send(new DescribeStreamCommand({ StreamArn: sourceArn, Limit: 1 }));
+    return sourceArn;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  return streamArnByLabel(client, sourceArn, count);
+}
+
+/** The ARN of the stream of the `Source`'s table whose label is the `Source`'s (`ListStreams`). */
+async function streamArnByLabel(client: DynamoDBStreamsClient, sourceArn: string, count: SourceContext['count']): Promise<string> {
+  const resource = parseArn(sourceArn).resource; // table/<name>/stream/<label>
+  const [, tableName, , label] = resource.split('/');
+  count('ListStreams');
+  const listed = await client.send(new ListStreamsCommand({ TableName: tableName }));
+  const found = (listed.Streams ?? []).find(stream => stream.StreamLabel === label);
+  if (!found?.StreamArn) {
+    throw new Error(`Stream ${sourceArn} not found: the Streams API does not know it, and table ${tableName} has no stream labelled ${label}`
+      + ` (it has ${(listed.Streams ?? []).map(stream => stream.StreamLabel).join(', ') || 'none'})`);
+  }
+  return found.StreamArn;
 }
 
 interface ShardState {
@@ -141,11 +178,25 @@ interface ShardState {
 export class DynamoDBStreamSource implements StreamSource {
   private readonly shards = new Map<string, ShardState>();
   private started = false;
+  /** The ARN the Streams API knows the stream by (see {@link streamApiArn}). */
+  private apiArn: string;
+  /** `awsRegion` of the records: the region of the `Source`. */
+  private readonly region: string;
 
-  constructor(private readonly options: DynamoDBStreamSourceOptions) {}
+  constructor(private readonly options: DynamoDBStreamSourceOptions) {
+    this.apiArn = options.streamArn;
+    this.region = regionOfArn(options.streamArn);
+  }
 
   public async start(): Promise<void> {
-    await this.list(true);
+    try {
+      await this.list(true);
+    } catch (error) {
+      // The Streams API does not know the Source under that ARN (DynamoDB Local): find its own ARN for it.
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      this.apiArn = await streamArnByLabel(this.options.client, this.options.streamArn, this.options.context.count);
+      await this.list(true);
+    }
     this.started = true;
   }
 
@@ -189,7 +240,7 @@ export class DynamoDBStreamSource implements StreamSource {
     for (let page = 0; page < 10_000; page++) {
       this.options.context.count('DescribeStream');
       const response = await this.options.client.send(new DescribeStreamCommand({
-        StreamArn: this.options.streamArn,
+        StreamArn: this.apiArn,
         ExclusiveStartShardId: exclusiveStartShardId,
       }));
       found.push(...(response.StreamDescription?.Shards ?? []));
@@ -219,7 +270,7 @@ export class DynamoDBStreamSource implements StreamSource {
   private async iterator(state: ShardState, afterSequenceNumber: string | undefined): Promise<string | undefined> {
     this.options.context.count('GetShardIterator');
     const response = await this.options.client.send(new GetShardIteratorCommand({
-      StreamArn: this.options.streamArn,
+      StreamArn: this.apiArn,
       ShardId: state.shard.ShardId,
       ...(afterSequenceNumber
         ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: afterSequenceNumber }
@@ -281,7 +332,7 @@ export class DynamoDBStreamSource implements StreamSource {
   }
 
   private sourceRecord(raw: _Record, shardId: string): SourceRecord {
-    const event = toPipeRecord(raw, this.options.streamArn, this.options.region());
+    const event = toPipeRecord(raw, this.options.streamArn, this.region);
     const arrivalMs = raw.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now();
     return {
       event,

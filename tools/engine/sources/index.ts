@@ -17,7 +17,7 @@ export interface SourceClients {
  * The source that reads `pipe`'s `Source`.
  * @throws Error naming the service when no local source reads it
  */
-export function sourceFor(pipe: PipeDefinition, clients: SourceClients, context: SourceContext, region: () => string): StreamSource {
+export function sourceFor(pipe: PipeDefinition, clients: SourceClients, context: SourceContext): StreamSource {
   const service = parseArn(pipe.source.streamArn).service;
   switch (service) {
     case 'dynamodb':
@@ -26,7 +26,6 @@ export function sourceFor(pipe: PipeDefinition, clients: SourceClients, context:
         startingPosition: pipe.source.startingPosition,
         client: clients.streams,
         context,
-        region,
       });
     default:
       throw new Error(`Pipe ${pipe.name}: Source ${pipe.source.streamArn} is a ${service} ARN; the local pipe runner reads DynamoDB streams only`);
