@@ -21,7 +21,7 @@ import { type LocalAws, startLocalAws } from '../support/local-aws';
 jest.setTimeout(60_000);
 
 const REGION = 'eu-west-1';
-const ACCOUNT = '000000000000';
+const ACCOUNT = '123456789012';
 const HANDLERS = path.join(__dirname, '..', 'fixtures', 'pipe-runner', 'handlers.js');
 
 let localAws: LocalAws;
@@ -86,7 +86,7 @@ afterAll(async () => {
 
 beforeEach(() => resetCalls());
 
-async function table(): Promise<{ name: string; streamArn: string }> {
+async function table(): Promise<{ name: string; streamArn: string; localStreamArn: string }> {
   const name = `table-${++tableCount}`;
   const created = await ddb.send(new CreateTableCommand({
     TableName: name,
@@ -95,7 +95,9 @@ async function table(): Promise<{ name: string; streamArn: string }> {
     BillingMode: 'PAY_PER_REQUEST',
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
   }));
-  return { name, streamArn: created.TableDescription!.LatestStreamArn! };
+  // The stream ARN as the stack's template names it (DynamoDB Local's own is arn:aws:dynamodb:ddblocal:000000000000:...).
+  const label = created.TableDescription!.LatestStreamArn!.split('/stream/')[1];
+  return { name, streamArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}/stream/${label}`, localStreamArn: created.TableDescription!.LatestStreamArn! };
 }
 
 async function queue(name: string, fifo = false): Promise<{ url: string; arn: string }> {
@@ -227,7 +229,7 @@ describe('startPipeRunner', () => {
   // target" (eb-pipes-batching-concurrency.html); retries up to MaximumRetryAttempts, then the source
   // DLQ receives the batch's position (eb-pipes-error-troubleshooting.html; shape: tools/replay/replay.ts).
   test('an enrichment returning 11 items fails the target step and ends on the source DLQ after the retries', async () => {
-    const { name, streamArn } = await table();
+    const { name, streamArn, localStreamArn } = await table();
     const target = await queue('target');
     const dlq = await queue('dlq');
     const logs: PipeLogRecord[] = [];
@@ -248,10 +250,10 @@ describe('startPipeRunner', () => {
       const [dead, ...more] = await drain(dlq.url, 1);
       expect(more).toEqual([]);
       const body = JSON.parse(dead.Body!);
-      const shards = await new DynamoDBStreamsClient({}).send(new DescribeStreamCommand({ StreamArn: streamArn }));
+      const shards = await new DynamoDBStreamsClient({}).send(new DescribeStreamCommand({ StreamArn: localStreamArn }));
       const sequenceNumber = calls('eleven')[0][0].dynamodb.SequenceNumber;
       expect(body).toEqual({
-        context: { partnerResourceArn: `arn:aws:pipes:ddblocal:${ACCOUNT}:pipe/${pipe.name}`, condition: 'RetryAttemptsExhausted' },
+        context: { partnerResourceArn: `arn:aws:pipes:${REGION}:${ACCOUNT}:pipe/${pipe.name}`, condition: 'RetryAttemptsExhausted' },
         version: '1.0',
         timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         DDBStreamBatchInfo: {
@@ -403,13 +405,13 @@ describe('startPipeRunner', () => {
   // seconds so that the test does not wait a minute. DynamoDB Local rounds ApproximateCreationDateTime down (to the
   // minute, as observed), so the limit is set from the record's own timestamp: it expires 2 s after the runner starts.
   test('records older than MaximumRecordAgeInSeconds are dead-lettered as RecordAgeExceeded even with infinite retries', async () => {
-    const { name, streamArn } = await table();
+    const { name, streamArn, localStreamArn } = await table();
     const target = await queue('target');
     const dlq = await queue('dlq');
     await put(name, 'old');
     const streams = new DynamoDBStreamsClient({});
-    const shardId = (await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription!.Shards![0].ShardId;
-    const iterator = (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    const shardId = (await streams.send(new DescribeStreamCommand({ StreamArn: localStreamArn }))).StreamDescription!.Shards![0].ShardId;
+    const iterator = (await streams.send(new GetShardIteratorCommand({ StreamArn: localStreamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
     const [record] = (await streams.send(new GetRecordsCommand({ ShardIterator: iterator }))).Records!;
     const createdMs = record.dynamodb!.ApproximateCreationDateTime!.getTime();
     const maximumRecordAgeSeconds = Math.ceil((Date.now() - createdMs) / 1000) + 2;

@@ -7,10 +7,9 @@
  */
 import { EventPattern } from '../../src/testing/event-pattern';
 import { PipeDefinition } from '../pipe/definition';
-import { PipeRecord } from './sources/dynamodb-stream';
 
 /** Whether a record passes the pipe's filter (any pattern matches; no pattern: every record). */
-export function matchesFilter(pipe: PipeDefinition, record: PipeRecord): boolean {
+export function matchesFilter(pipe: PipeDefinition, record: unknown): boolean {
   if (pipe.filterPatterns.length === 0) {
     return true;
   }

@@ -1,14 +1,12 @@
 /**
- * Runs an EventBridge pipe with a DynamoDB stream source and an SQS target on real endpoints: it reads
- * the stream with the DynamoDB Streams API, and sends each batch through the pipe's path
- * (filter.ts, enrichments/lambda.ts, targets/sqs-queue.ts). Endpoints come from the SDK's standard
+ * The generic stream loop of a pipe: it reads the shards its source hands out (source.ts; the
+ * DynamoDB stream source is sources/dynamodb-stream.ts), and sends each batch through the pipe's
+ * path (filter.ts, enrichments/, targets/, chosen by ARN). Endpoints come from the SDK's standard
  * configuration (`AWS_ENDPOINT_URL_DYNAMODB_STREAMS`, `_LAMBDA`, `_SQS`), so the same code reads a
  * stream in AWS or in DynamoDB Local. What it models, with the AWS pages it follows, is listed in
  * README.md next to this file; the main points:
  *
- * - Shards: every shard of the stream (`DescribeStream`, paginated), a child shard only after its parent
- *   has been read to its end, new shards found by polling `DescribeStream`; records in order within a
- *   shard; `StartingPosition` for the shards open at start, `TRIM_HORIZON` for shards found later.
+ * - Shards: the source's; records in order within a shard, one batch per shard at a time.
  * - Filtering before batching: records that do not match are dropped and do not count towards the
  *   batch size ("If you're using batching windows, Lambda applies your filter criteria to each new
  *   event to determine whether to add it to the current batch",
@@ -34,29 +32,19 @@
  * - Executions time out after 5 minutes ("Pipe executions are limited to a maximum of 5 minutes
  *   including the enrichment and target processing", batching page).
  */
-import {
-  _Record,
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  ExpiredIteratorException,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ResourceNotFoundException,
-  Shard,
-  ShardIteratorType,
-  TrimmedDataAccessException,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { enrich } from './enrichments/lambda';
+import { enrichmentFor } from './enrichments';
 import { matchesFilter } from './filter';
-import { PipeClients, PipeStageError } from './stage';
-import { queueUrlOf, sendToTarget } from './targets/sqs-queue';
-import { DeadLetterCondition, pipesDeadLetterMessage, StreamBatchInfo } from '../pipe/dead-letter-message';
+import { ShardReader, SourceContext, SourceRecord, StreamSource } from './source';
+import { sourceFor } from './sources';
+import { EnrichmentStage, PipeClients, PipeStageError, TargetStage } from './stage';
+import { targetFor } from './targets';
+import { queueUrlOf } from './targets/sqs-queue';
+import { DeadLetterCondition, pipesDeadLetterMessage } from '../pipe/dead-letter-message';
 import { PipeDefinition, pipeArnOf } from '../pipe/definition';
 import { executionReporter, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
-import { PipeRecord, toPipeRecord } from './sources/dynamodb-stream';
-import { regionOfArn } from '../cloudformation/arn';
 
 /** Backoff between retries of a failed batch: `initialDelayMs * multiplier^(retry-1)`, at most `maxDelayMs`. */
 export interface BackoffOptions {
@@ -117,6 +105,8 @@ export interface PipeRunnerStats {
   getShardIteratorRequests: number;
   /** DynamoDB Streams DescribeStream requests. */
   describeStreamRequests: number;
+  /** DynamoDB Streams ListStreams requests (finding the stream DynamoDB Local knows under its own ARN). */
+  listStreamsRequests: number;
   /** Stream records read. */
   recordsRead: number;
   /** Records dropped by the filter. */
@@ -143,24 +133,6 @@ export interface PipeRunner {
   stop(): Promise<void>;
 }
 
-/** A record as read, with what the runner needs besides the Pipes shape. */
-interface ReadRecord {
-  readonly record: PipeRecord;
-  readonly sequenceNumber: string;
-  /** ApproximateCreationDateTime in epoch milliseconds. */
-  readonly arrivalMs: number;
-  readonly bytes: number;
-}
-
-interface ShardState {
-  readonly shard: Shard;
-  status: 'waiting' | 'reading' | 'finished';
-  initialPosition: ShardIteratorType;
-  /** Start time of the last poll that returned no records while nothing was pending. */
-  caughtUpSince: number;
-  busy: boolean;
-}
-
 /** The payload limit of a synchronous Lambda invocation, which bounds a batch (eb-pipes-dynamodb.html). */
 const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
@@ -175,6 +147,18 @@ export async function startPipeRunner(options: PipeRunnerOptions): Promise<PipeR
   return runner;
 }
 
+
+/** A record that passed the filter, waiting in a batch. */
+type ReadRecord = SourceRecord;
+
+interface ShardState {
+  readonly reader: ShardReader;
+  status: 'reading' | 'finished';
+  /** Start time of the last poll that returned no records while nothing was pending. */
+  caughtUpSince: number;
+  busy: boolean;
+}
+
 class Runner implements PipeRunner {
   public readonly pipe: PipeDefinition;
   public readonly stats: PipeRunnerStats = {
@@ -184,6 +168,7 @@ class Runner implements PipeRunner {
     getRecordsRequests: 0,
     getShardIteratorRequests: 0,
     describeStreamRequests: 0,
+    listStreamsRequests: 0,
     recordsRead: 0,
     recordsFiltered: 0,
     recordsDelivered: 0,
@@ -192,20 +177,23 @@ class Runner implements PipeRunner {
   };
   private readonly streams: DynamoDBStreamsClient;
   private readonly clients: PipeClients;
+  private readonly source: StreamSource;
+  private readonly enrichment: EnrichmentStage;
+  private readonly target: TargetStage;
   private readonly logger: PipeLogger;
   private readonly pipeArn: string;
-  /** The region of the records (`awsRegion`): the Streams client's region, which in AWS is the stream's own. */
-  private region: string;
   private readonly pollIntervalMs: number;
   private readonly discoveryIntervalMs: number;
   private readonly executionTimeoutMs: number;
   private readonly backoff: Required<BackoffOptions>;
-  private readonly shards = new Map<string, ShardState>();
+  private readonly shards: ShardState[] = [];
   private readonly loops = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
   private readonly wakers = new Set<() => void>();
   /** Clients the runner created, destroyed when it stops (clients passed in belong to the caller). */
   private readonly ownClients: Array<{ destroy(): void }> = [];
+  /** Shards being handed out by the source (idle() waits for them). */
+  private starting = 0;
   private stopped = false;
   private failure: Error | undefined;
 
@@ -218,6 +206,8 @@ class Runner implements PipeRunner {
     if (!Number.isInteger(pipe.source.batchSize) || pipe.source.batchSize < 1) {
       throw new Error(`Pipe ${pipe.name}: batch size ${pipe.source.batchSize} is not a positive integer`);
     }
+    this.enrichment = enrichmentFor(pipe);
+    this.target = targetFor(pipe);
     this.streams = options.clients?.streams ?? this.own(new DynamoDBStreamsClient({}));
     // useQueueUrlAsEndpoint false: requests go to the client's endpoint (the target queue is in the pipe's
     // region), not to the host of the URL GetQueueUrl returned, which emulators may give an unusable host.
@@ -227,19 +217,19 @@ class Runner implements PipeRunner {
     };
     this.logger = options.logger ?? stderrLogger;
     this.pipeArn = pipeArnOf(pipe);
-    this.region = regionOfArn(pipe.source.streamArn);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.discoveryIntervalMs = options.shardDiscoveryIntervalMs ?? 10_000;
     this.executionTimeoutMs = (options.executionTimeoutSeconds ?? 300) * 1000;
     this.backoff = { ...defaultBackoff(pipe.source.maximumRetryAttempts), ...options.backoff };
+    this.source = sourceFor(pipe, { streams: this.streams }, this.sourceContext());
   }
 
   public async start(): Promise<void> {
     if (this.pipe.desiredState === 'STOPPED') {
       return; // A stopped pipe does not read its source.
     }
-    this.region = (await this.streams.config.region()) || this.region;
-    await this.discover(true);
+    await this.source.start();
+    await this.startReadable();
     this.spawn(this.discoveryLoop());
   }
 
@@ -250,11 +240,9 @@ class Runner implements PipeRunner {
       if (this.failure) {
         throw this.failure;
       }
-      const states = [...this.shards.values()];
-      const ready = states.every(s => s.status === 'finished'
-        || (s.status === 'reading' && !s.busy && s.caughtUpSince >= since)
-        || (s.status === 'waiting' && !this.parentDone(s)));
-      if (this.stopped || ready) {
+      const ready = this.starting === 0 && !this.source.hasReadable()
+        && this.shards.every(s => s.status === 'finished' || (!s.busy && s.caughtUpSince >= since));
+      if (this.stopped || this.pipe.desiredState === 'STOPPED' || ready) {
         return;
       }
       await new Promise(resolve => setTimeout(resolve, 25));
@@ -269,12 +257,27 @@ class Runner implements PipeRunner {
     while (this.loops.size > 0) {
       await Promise.allSettled([...this.loops]);
     }
+    this.source.stop();
     for (const client of this.ownClients.splice(0)) client.destroy();
   }
 
   private own<T extends { destroy(): void }>(client: T): T {
     this.ownClients.push(client);
     return client;
+  }
+
+  private sourceContext(): SourceContext {
+    return {
+      count: (action) => {
+        if (action === 'GetRecords') this.stats.getRecordsRequests++;
+        if (action === 'GetShardIterator') this.stats.getShardIteratorRequests++;
+        if (action === 'DescribeStream') this.stats.describeStreamRequests++;
+        if (action === 'ListStreams') this.stats.listStreamsRequests++;
+      },
+      error: (message) => this.log('EXECUTION_FAILED', { error: { message, awsService: 'dynamodb' } }),
+      sleep: (ms) => this.sleep(ms),
+      stopped: () => this.stopped,
+    };
   }
 
   private spawn(loop: Promise<void>): void {
@@ -310,187 +313,85 @@ class Runner implements PipeRunner {
       await this.sleep(this.discoveryIntervalMs);
       if (this.stopped) return;
       try {
-        await this.discover(false);
+        await this.source.discover();
       } catch (error) {
         this.log('EXECUTION_FAILED', { error: { message: `DescribeStream failed: ${(error as Error).message}`, awsService: 'dynamodb' } });
       }
+      await this.startReadable();
     }
   }
 
-  /** Lists every shard (DescribeStream, paginated) and starts readers whose parent is done. */
-  private async discover(initial: boolean): Promise<void> {
-    const found: Shard[] = [];
-    let exclusiveStartShardId: string | undefined;
-    for (let page = 0; page < 10_000; page++) {
-      this.stats.describeStreamRequests++;
-      const response = await this.streams.send(new DescribeStreamCommand({
-        StreamArn: this.pipe.source.streamArn,
-        ExclusiveStartShardId: exclusiveStartShardId,
-      }));
-      found.push(...(response.StreamDescription?.Shards ?? []));
-      exclusiveStartShardId = response.StreamDescription?.LastEvaluatedShardId;
-      if (!exclusiveStartShardId) break;
-    }
-    for (const shard of found) {
-      if (this.shards.has(shard.ShardId!)) continue;
-      const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
-      const state: ShardState = {
-        shard,
-        // With LATEST, a shard already closed at start holds nothing new.
-        status: initial && this.pipe.source.startingPosition === 'LATEST' && closed ? 'finished' : 'waiting',
-        initialPosition: initial ? this.pipe.source.startingPosition : 'TRIM_HORIZON',
-        caughtUpSince: 0,
-        busy: false,
-      };
-      this.shards.set(shard.ShardId!, state);
-    }
-    await this.startReady();
-  }
-
-  private parentDone(state: ShardState): boolean {
-    const parentId = state.shard.ParentShardId;
-    const parent = parentId ? this.shards.get(parentId) : undefined;
-    // A parent no longer listed has been trimmed away: nothing of it is left to read.
-    return !parent || parent.status === 'finished';
-  }
-
-  private async startReady(): Promise<void> {
-    const starting: Promise<void>[] = [];
-    for (const state of this.shards.values()) {
-      if (state.status === 'waiting' && this.parentDone(state) && !this.stopped) {
-        state.status = 'reading';
-        starting.push(this.startReader(state));
+  /** Starts a reading loop for every shard the source hands out now. */
+  private async startReadable(): Promise<void> {
+    if (this.stopped) return;
+    this.starting++;
+    try {
+      for (const reader of await this.source.readable()) {
+        const state: ShardState = { reader, status: 'reading', caughtUpSince: 0, busy: false };
+        this.shards.push(state);
+        this.spawn(this.read(state));
       }
+    } finally {
+      this.starting--;
     }
-    await Promise.all(starting);
-  }
-
-  private async iterator(state: ShardState, afterSequenceNumber: string | undefined): Promise<string | undefined> {
-    this.stats.getShardIteratorRequests++;
-    const response = await this.streams.send(new GetShardIteratorCommand({
-      StreamArn: this.pipe.source.streamArn,
-      ShardId: state.shard.ShardId,
-      ...(afterSequenceNumber
-        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: afterSequenceNumber }
-        : { ShardIteratorType: state.initialPosition }),
-    }));
-    return response.ShardIterator;
-  }
-
-  private async startReader(state: ShardState): Promise<void> {
-    let startAfter: string | undefined;
-    if (state.initialPosition === 'LATEST') {
-      // LATEST is taken as "after the last record present now", found by reading the shard from its
-      // trim horizon: DynamoDB Local invalidates a LATEST iterator that has returned nothing once
-      // another table is written, and a fresh LATEST iterator would then skip what came in between.
-      state.initialPosition = 'TRIM_HORIZON';
-      startAfter = await this.lastSequenceNumber(state);
-    }
-    const first = await this.iterator(state, startAfter);
-    this.spawn(this.read(state, first, startAfter));
-  }
-
-  /** The sequence number of the last record in a shard now, reading it from its trim horizon (the state's position). */
-  private async lastSequenceNumber(state: ShardState): Promise<string | undefined> {
-    let last: string | undefined;
-    let iterator = await this.iterator(state, undefined);
-    for (let page = 0; page < 100_000 && iterator && !this.stopped; page++) {
-      try {
-        this.stats.getRecordsRequests++;
-        const response = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-        const records = response.Records ?? [];
-        last = records[records.length - 1]?.dynamodb?.SequenceNumber ?? last;
-        if (records.length === 0) break;
-        iterator = response.NextShardIterator;
-      } catch (error) {
-        if (!(error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException)) throw error;
-        iterator = await this.iterator(state, last);
-      }
-    }
-    return last;
   }
 
   /** Reads one shard to its end, in order, sending batches through the pipe. */
-  private async read(state: ShardState, firstIterator: string | undefined, startAfter: string | undefined): Promise<void> {
+  private async read(state: ShardState): Promise<void> {
     const source = this.pipe.source;
     const pending: ReadRecord[] = [];
     let pendingBytes = 0;
     let firstPendingAt = 0;
-    let lastSequenceNumber = startAfter;
-    let iterator = firstIterator;
     const flush = async (count: number) => {
       const batch = pending.splice(0, count);
       pendingBytes -= batch.reduce((sum, r) => sum + r.bytes, 0);
       firstPendingAt = Date.now();
       state.busy = true;
       try {
-        await this.processBatch(state.shard.ShardId!, batch);
+        await this.processBatch(batch);
       } finally {
         state.busy = pending.length > 0;
       }
     };
-    while (!this.stopped && iterator) {
+    while (!this.stopped) {
       const polledAt = Date.now();
-      let records: _Record[];
-      let next: string | undefined;
-      try {
-        this.stats.getRecordsRequests++;
-        const response = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-        records = response.Records ?? [];
-        next = response.NextShardIterator;
-      } catch (error) {
-        if (this.stopped) return;
-        if (error instanceof ResourceNotFoundException) {
-          throw new Error(`Stream ${source.streamArn} not found (${(error as Error).message}); the pipe stops reading, as Pipes disables a pipe whose stream is gone`);
-        }
-        if (!(error instanceof TrimmedDataAccessException || error instanceof ExpiredIteratorException)) {
-          // A transient failure (the SDK has already retried): report it, wait, and resume where the shard was.
-          this.log('EXECUTION_FAILED', { error: { message: `GetRecords on ${state.shard.ShardId} failed: ${(error as Error).message}`, awsService: 'dynamodb' } });
-          await this.sleep(1000);
-        }
-        // DynamoDB Local shares sequence numbers between tables: after an empty read, a write to another
-        // table can invalidate the held iterator. Resume after the last record seen.
-        iterator = await this.iterator(state, lastSequenceNumber);
-        continue;
-      }
-      for (const raw of records) {
-        lastSequenceNumber = raw.dynamodb?.SequenceNumber ?? lastSequenceNumber;
+      const page = await state.reader.next();
+      if (this.stopped) return;
+      for (const record of page.records) {
         this.stats.recordsRead++;
-        const record = toPipeRecord(raw, source.streamArn, this.region);
-        if (!matchesFilter(this.pipe, record)) {
+        if (!matchesFilter(this.pipe, record.event)) {
           this.stats.recordsFiltered++;
           continue;
         }
-        const bytes = Buffer.byteLength(JSON.stringify(record));
-        if (pending.length > 0 && pendingBytes + bytes > MAX_BATCH_BYTES) {
+        if (pending.length > 0 && pendingBytes + record.bytes > MAX_BATCH_BYTES) {
           await flush(pending.length);
         }
         if (pending.length === 0) firstPendingAt = Date.now();
-        pending.push({ record, sequenceNumber: raw.dynamodb?.SequenceNumber ?? '', arrivalMs: raw.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now(), bytes });
-        pendingBytes += bytes;
+        pending.push(record);
+        pendingBytes += record.bytes;
         state.busy = true;
         while (pending.length >= source.batchSize && !this.stopped) {
           await flush(source.batchSize);
         }
       }
       const windowMs = source.maximumBatchingWindowSeconds * 1000;
-      if (pending.length > 0 && !this.stopped && (windowMs === 0 || !next || Date.now() - firstPendingAt >= windowMs)) {
+      if (pending.length > 0 && !this.stopped && (windowMs === 0 || page.closed || Date.now() - firstPendingAt >= windowMs)) {
         await flush(pending.length);
       }
-      iterator = next;
-      if (records.length === 0 && pending.length === 0) {
+      if (page.closed) {
+        // The shard is closed and read to its end: its children may start.
+        state.status = 'finished';
+        state.busy = false;
+        await this.startReadable();
+        return;
+      }
+      if (page.records.length === 0 && pending.length === 0) {
         state.caughtUpSince = polledAt;
       }
-      if (records.length === 0 && iterator) {
+      if (page.records.length === 0) {
         const untilWindow = pending.length > 0 ? Math.max(0, firstPendingAt + windowMs - Date.now()) : Infinity;
         await this.sleep(Math.min(this.pollIntervalMs, untilWindow));
       }
-    }
-    if (!this.stopped && !iterator) {
-      // The shard is closed and read to its end: its children may start.
-      state.status = 'finished';
-      state.busy = false;
-      await this.startReady();
     }
   }
 
@@ -500,7 +401,7 @@ class Runner implements PipeRunner {
   }
 
   /** Sends a batch through the pipe until it succeeds or is given up (dead-lettered). */
-  private async processBatch(shardId: string, batch: ReadRecord[], retriesUsed = 0): Promise<void> {
+  private async processBatch(batch: ReadRecord[], retriesUsed = 0): Promise<void> {
     const source = this.pipe.source;
     let records = batch;
     let retries = retriesUsed;
@@ -508,9 +409,9 @@ class Runner implements PipeRunner {
       if (this.stopped) return;
       if (source.maximumRecordAgeSeconds >= 0) {
         const now = Date.now();
-        const expired = records.filter(r => now - r.arrivalMs > source.maximumRecordAgeSeconds * 1000);
+        const expired = records.filter(r => now - r.latestCreationMs > source.maximumRecordAgeSeconds * 1000);
         if (expired.length > 0) {
-          await this.deadLetter(shardId, expired, 'RecordAgeExceeded');
+          await this.deadLetter(expired, 'RecordAgeExceeded');
           records = records.filter(r => !expired.includes(r));
           if (records.length === 0) return;
         }
@@ -526,12 +427,12 @@ class Runner implements PipeRunner {
       if (this.stopped) return;
       if (failure instanceof PipeStageError && failure.stage === 'TARGET' && source.onPartialBatchItemFailure === 'AUTOMATIC_BISECT' && records.length > 1) {
         const half = Math.ceil(records.length / 2);
-        await this.processBatch(shardId, records.slice(0, half), retries);
-        await this.processBatch(shardId, records.slice(half), retries);
+        await this.processBatch(records.slice(0, half), retries);
+        await this.processBatch(records.slice(half), retries);
         return;
       }
       if (source.maximumRetryAttempts >= 0 && retries >= source.maximumRetryAttempts) {
-        await this.deadLetter(shardId, records, 'RetryAttemptsExhausted');
+        await this.deadLetter(records, 'RetryAttemptsExhausted');
         return;
       }
       retries++;
@@ -555,12 +456,12 @@ class Runner implements PipeRunner {
       timedOut = true;
       abort.abort();
     }, this.executionTimeoutMs);
-    const events = records.map(r => r.record);
+    const events = records.map(r => r.event);
     report('EXECUTION_STARTED', { payload: events });
     try {
-      const items = await enrich(this.pipe, this.clients, events, { report, abortSignal: abort.signal });
+      const items = await this.enrichment(this.pipe, this.clients, events, { report, abortSignal: abort.signal });
       if (timedOut) throw new PipeStageError('ENRICHMENT', 'The execution timed out');
-      await sendToTarget(this.pipe, this.clients, items, { report, abortSignal: abort.signal });
+      await this.target(this.pipe, this.clients, items, { report, abortSignal: abort.signal });
       report('EXECUTION_SUCCEEDED');
     } catch (error) {
       const message = timedOut ? `The execution did not finish within ${this.executionTimeoutMs / 1000} s` : (error as Error).message;
@@ -573,31 +474,21 @@ class Runner implements PipeRunner {
   }
 
   /**
-   * Writes a message describing a batch that is given up to the source dead-letter queue, in the shape
-   * Pipes uses (tools/pipe/dead-letter-message.ts).
+   * Writes a message describing records that are given up to the source dead-letter queue, in the
+   * shape Pipes uses (tools/pipe/dead-letter-message.ts, with the source's batch info).
    */
-  private async deadLetter(shardId: string, records: ReadRecord[], condition: DeadLetterCondition): Promise<void> {
+  private async deadLetter(records: ReadRecord[], condition: DeadLetterCondition): Promise<void> {
     const queueArn = this.pipe.source.deadLetterQueueArn;
-    const first = records[0];
-    const last = records[records.length - 1];
-    const batch: StreamBatchInfo = {
-      shardId,
-      startSequenceNumber: first.sequenceNumber,
-      endSequenceNumber: last.sequenceNumber,
-      approximateArrivalOfFirstRecord: new Date(first.arrivalMs).toISOString(),
-      approximateArrivalOfLastRecord: new Date(last.arrivalMs).toISOString(),
-      batchSize: records.length,
-      streamArn: this.pipe.source.streamArn,
-    };
+    const batchInfo = this.source.batchInfo(records);
     if (!queueArn) {
       this.stats.recordsDiscarded += records.length;
-      this.log('EXECUTION_FAILED', { error: { message: `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(batch)}` } });
+      this.log('EXECUTION_FAILED', { error: { message: `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(Object.values(batchInfo)[0])}` } });
       return;
     }
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const queueUrl = await queueUrlOf(this.clients.sqs, queueArn);
-        const body = pipesDeadLetterMessage(this.pipeArn, condition, batch);
+        const body = pipesDeadLetterMessage(this.pipeArn, condition, batchInfo);
         await this.clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
         this.stats.batchesDeadLettered++;
         return;

@@ -40,13 +40,19 @@ export interface StreamBatchInfo {
   readonly streamArn: string;
 }
 
-/** The body a pipe writes to its source dead-letter queue (shape 1 above). */
-export function pipesDeadLetterMessage(pipeArn: string, condition: DeadLetterCondition, batch: StreamBatchInfo, now = new Date()): string {
+/**
+ * The body a pipe writes to its source dead-letter queue (shape 1 above).
+ * @param sourceBatchInfo the source's part, keyed as Pipes keys it: `{ DDBStreamBatchInfo: StreamBatchInfo }`
+ *   for a DynamoDB stream (built by the engine's source, tools/engine/sources/)
+ */
+export function pipesDeadLetterMessage(
+  pipeArn: string, condition: DeadLetterCondition, sourceBatchInfo: Readonly<Record<string, unknown>>, now = new Date(),
+): string {
   return JSON.stringify({
     context: { partnerResourceArn: pipeArn, condition },
     version: '1.0',
     timestamp: now.toISOString(),
-    DDBStreamBatchInfo: batch,
+    ...sourceBatchInfo,
   });
 }
 
