@@ -67,6 +67,10 @@ test('the replay tool (tools/replay) never imports the emulator: it runs against
   expect(violations(['tools/replay'], (i) => under(i.target, 'tools/emulator'))).toEqual([]);
 });
 
+test('the construct never imports its public testing facade (src/private holds what both need), except to re-export it', () => {
+  expect(violations(['src'], (i, file) => under(i.target, 'src/testing') && !file.startsWith('src/testing/') && file !== 'src/index.ts')).toEqual([]);
+});
+
 test('the rules see imports: a probe of a known import is found', () => {
   // Guards the parser itself: if it stopped seeing imports, every rule above would pass vacuously.
   expect(importsOf('tools/engine/runner.ts').some(i => i.target === 'tools/pipe/definition')).toBe(true);
