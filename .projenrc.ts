@@ -62,6 +62,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The local booking API validates requests with the deployed REST API's model (JSON Schema draft-04).
     'ajv-draft-04@^1.0.0',
     'ajv@^8.17.0',
+    // The README's enrichment snippet combines the enrichment kit with Powertools' parser schemas
+    // and idempotency (examples/readme/enrichment-powertools.ts, type-checked by the build).
+    '@aws-lambda-powertools/parser@~2.35.0',
+    '@aws-lambda-powertools/idempotency@~2.35.0',
+    'zod@^4.0.0',
   ],
 
   // Other jsii languages. Their registries are out of reach on the build machines, so CI generates
