@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 // Versions are constrained by what the build machines' npm registry holds; README "Requirements" says why.
 const CDK_VERSION = '2.175.1';
@@ -64,6 +64,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The local booking API validates requests with the deployed REST API's model (JSON Schema draft-04).
     'ajv-draft-04@^1.0.0',
     'ajv@^8.17.0',
+    // The README's enrichment snippet combines the enrichment kit with Powertools' parser schemas
+    // and idempotency (examples/readme/enrichment-powertools.ts, type-checked by the build).
+    '@aws-lambda-powertools/parser@~2.35.0',
+    '@aws-lambda-powertools/idempotency@~2.35.0',
+    'zod@^4.0.0',
   ],
 
   // Other jsii languages. Their registries are out of reach on the build machines, so CI generates
@@ -81,7 +86,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToGo: { moduleName: 'github.com/enriched-stream-to-queue/cdk-enriched-stream-to-queue-go' },
 
   // integ-runner leaves cdk-integ.out.* next to the test after a deployment.
-  gitignore: ['/local/', 'cdk.out/', '*.synth.js', '/dist-code/', '/.tmp/', 'test/integ/cdk-integ.out.*'],
+  gitignore: ['/local/', '/enrichment/', 'cdk.out/', '*.synth.js', '/dist-code/', '/.tmp/', 'test/integ/cdk-integ.out.*'],
 
   prettier: false,
   githubOptions: { mergify: false },
@@ -98,6 +103,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       paths: {
         'cdk-enriched-stream-to-queue': ['./src/index.ts'],
         'cdk-enriched-stream-to-queue/local': ['./tools/index.ts'],
+        'cdk-enriched-stream-to-queue/enrichment': ['./tools/enrichment/index.ts'],
       },
     },
     exclude: ['node_modules', '**/cdk.out/**', 'lib', 'dist'],
@@ -120,6 +126,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       moduleNameMapper: {
         '^cdk-enriched-stream-to-queue$': '<rootDir>/src/index.ts',
         '^cdk-enriched-stream-to-queue/local$': '<rootDir>/tools/index.ts',
+        '^cdk-enriched-stream-to-queue/enrichment$': '<rootDir>/tools/enrichment/index.ts',
       },
     },
   },
@@ -260,6 +267,30 @@ const bundleLocal = project.addTask('bundle:local', {
 });
 project.postCompileTask.spawn(bundleLocal);
 
+// The enrichment kit for users' Lambda handlers, `cdk-enriched-stream-to-queue/enrichment`
+// (README, "Writing the enrichment"): one unminified bundle with no dependencies (it needs no AWS
+// SDK) and self-contained types, in enrichment/. The user's own bundler puts it into their function.
+const bundleEnrichment = project.addTask('bundle:enrichment', {
+  description: 'Bundle the enrichment kit into enrichment/ (JavaScript and self-contained types)',
+  steps: [
+    { exec: 'rm -rf enrichment .tmp/enrichment-types' },
+    { exec: 'esbuild tools/enrichment/index.ts --bundle --platform=node --target=node20 --legal-comments=none --log-level=warning --outfile=enrichment/index.js' },
+    { exec: 'tsc tools/enrichment/index.ts --ignoreConfig --declaration --emitDeclarationOnly --skipLibCheck --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir .tmp/enrichment-types' },
+    { exec: 'cp .tmp/enrichment-types/index.d.ts enrichment/index.d.ts' },
+    // A consumer's type-check sees enrichment/index.d.ts alone: it must not import other files.
+    { exec: "node -e \"const t = require('fs').readFileSync('enrichment/index.d.ts', 'utf8'); const m = /^(import|export)\\b.*\\bfrom\\s|\\bimport[(]/m.exec(t); if (m) { console.error('enrichment/index.d.ts imports other modules (' + m[0] + '...): declare the public types in tools/enrichment/index.ts'); process.exit(1); }\"" },
+  ],
+});
+project.postCompileTask.spawn(bundleEnrichment);
+
+// NodejsFunction bundles the examples' handlers with esbuild, which reads the tsconfig.json nearest
+// to each file: this one gives it the package-name paths of tsconfig.dev.json, so that a handler
+// imports `cdk-enriched-stream-to-queue/enrichment` as a consumer's handler does.
+new JsonFile(project, 'examples/tsconfig.json', {
+  obj: { extends: '../tsconfig.dev.json' },
+  marker: true,
+});
+
 // jsii warns about reserved words (JSII5018) no more: the API has none, so nothing is silenced.
 project.compileTask.reset('jsii');
 
@@ -283,11 +314,11 @@ project.gitignore.include('/api/baseline/.jsii');
 // `npm pack` compiles first too, so that it never packs a tarball without lib/.
 project.addTask('pack', {
   description: 'Compile and pack the npm tarball into dist/js (to install a local build in another app)',
-  steps: [{ spawn: 'compile' }, { spawn: 'bundle:local' }, { spawn: 'package:js' }],
+  steps: [{ spawn: 'compile' }, { spawn: 'bundle:local' }, { spawn: 'bundle:enrichment' }, { spawn: 'package:js' }],
 });
 project.addTask('prepack', {
-  description: 'Compile before `npm pack` when lib/, .jsii or local/ is missing',
-  exec: 'test -f .jsii && test -f lib/index.js && test -f local/cli.js || (npx projen compile && npx projen bundle:local)',
+  description: 'Compile before `npm pack` when lib/, .jsii, local/ or enrichment/ is missing',
+  exec: 'test -f .jsii && test -f lib/index.js && test -f local/cli.js && test -f enrichment/index.js || (npx projen compile && npx projen bundle:local && npx projen bundle:enrichment)',
 });
 
 project.synth();

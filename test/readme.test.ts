@@ -26,7 +26,12 @@ test('the README opens with the main-job command and the test command that CI ru
 test('every TypeScript snippet in the README is taken from a file that the build type-checks or runs', () => {
   const found = snippets();
   expect(found).toHaveLength(readme.match(/```ts\n/g)!.length);
-  expect(found.map(([file]) => file)).toEqual(['examples/readme/minimal.ts', 'test/readme-filter.test.ts']);
+  expect(found.map(([file]) => file)).toEqual([
+    'examples/readme/minimal.ts',
+    'examples/orders/summarize-order.ts',
+    'examples/readme/enrichment-powertools.ts',
+    'test/readme-filter.test.ts',
+  ]);
   for (const [file, code] of found) {
     expect(fs.readFileSync(path.join(root, file), 'utf8')).toContain(code);
   }

@@ -3,8 +3,11 @@ import { BatchGetCommand, type BatchGetCommandInput, DynamoDBDocumentClient } fr
 import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { enrichAppointmentRecords } from '../../examples/dentist/src/contacts';
+import { createDocumentClient } from '../../examples/dentist/src/dynamodb';
 import { handler } from '../../examples/dentist/src/handlers/get-contact-details';
 import { testing } from 'cdk-enriched-stream-to-queue';
+import { parseBatch } from 'cdk-enriched-stream-to-queue/enrichment';
 
 const { DynamoDBStreamRecord } = testing;
 
@@ -132,10 +135,13 @@ test('an email shared by several records is fetched once and applied to all of t
 });
 
 test('more than 100 distinct emails are fetched in two BatchGetItem calls of at most 100 keys', async () => {
+  // A pipe with an SQS target hands over at most 10 records, so this goes through the lookup that
+  // the handler calls, with the records as the enrichment kit unmarshalls them.
   const emails = Array.from({ length: 150 }, (_, i) => `patient${i}@example.com`);
   ddbMock.on(BatchGetCommand).callsFake(contactsTable(Object.fromEntries(emails.map((e, i) => [e, i % 2 ? 'sms' : 'email']))));
+  const records = parseBatch(emails.map((email, i) => insertRecord(String(i), email)));
 
-  const result = await handler(emails.map((email, i) => insertRecord(String(i), email)));
+  const result = await enrichAppointmentRecords(createDocumentClient({ region: 'eu-west-1' }), CONTACTS_TABLE, records);
 
   const keys = requestedKeys();
   expect(keys.map((k) => k.length)).toEqual([100, 50]);
@@ -144,17 +150,24 @@ test('more than 100 distinct emails are fetched in two BatchGetItem calls of at 
   expect(result.map((r) => r.preferredMethod)).toEqual(emails.map((_, i) => (i % 2 ? 'sms' : 'email')));
 });
 
+test('a batch of 11 records is refused: its 11 messages could not reach the SQS target', async () => {
+  ddbMock.on(BatchGetCommand).callsFake(contactsTable({}));
+
+  await expect(handler(Array.from({ length: 11 }, (_, i) => insertRecord(String(i), `p${i}@example.com`)))).rejects.toThrow(
+    'perBatch: the function returned 11 results, one message each, but an SQS target takes at most 10 per batch',
+  );
+});
+
 test('an empty batch returns an empty array without calling DynamoDB', async () => {
   await expect(handler([])).resolves.toEqual([]);
   expect(ddbMock.calls()).toHaveLength(0);
 });
 
-test('a single record that is not wrapped in an array is enriched as a batch of one', async () => {
-  ddbMock.on(BatchGetCommand).callsFake(contactsTable({ 'ann@example.com': 'email' }));
-
-  const result = await handler(insertRecord('1', 'ann@example.com'));
-
-  expect(result).toEqual([expect.objectContaining({ id: '1', preferredMethod: 'email' })]);
+test('a single record that is not wrapped in an array is refused: a pipe always sends an array', async () => {
+  await expect(handler(insertRecord('1', 'ann@example.com'))).rejects.toThrow(
+    "The enrichment expects the pipe's batch, a JSON array of DynamoDB stream records, got an object",
+  );
+  expect(ddbMock.calls()).toHaveLength(0);
 });
 
 test('a record without NewImage (KEYS_ONLY or REMOVE) keeps its place as {id from Keys, appointment: null, preferredMethod: none}', async () => {
@@ -172,8 +185,8 @@ test('a record without NewImage (KEYS_ONLY or REMOVE) keeps its place as {id fro
 });
 
 test('input that is not a DynamoDB stream record throws naming the record', async () => {
-  await expect(handler([insertRecord('1', 'ann@example.com'), { eventID: 'x' } as DynamoDBRecord]))
-    .rejects.toThrow("Record 1 is not a DynamoDB stream record (it has no 'dynamodb' object)");
+  await expect(handler([insertRecord('1', 'ann@example.com'), { eventID: 'x', eventName: 'INSERT' }]))
+    .rejects.toThrow('records[1] has no "dynamodb" object');
   expect(ddbMock.calls()).toHaveLength(0);
 });
 

@@ -1,8 +1,7 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
 import { isValidEmail, normaliseEmail, type ReminderAppointment } from './appointment';
 import { backoffDelay, sleep } from './dynamodb';
-import { type AttributeValue, imageToJson, type Json } from '../../enrichment-handler/handler';
+import type { EnrichmentRecord, Item, Value } from 'cdk-enriched-stream-to-queue/enrichment';
 
 /** How a patient wants to be contacted, as stored in the contacts table (key `id` = email). */
 export type ContactMethod = 'email' | 'sms';
@@ -87,24 +86,12 @@ async function getChunk(
   }
 }
 
-type Image = Record<string, AttributeValue>;
-type JsonObject = { [key: string]: Json };
-
-/**
- * The image as plain JSON (numbers beyond what a JavaScript number holds exactly become decimal
- * strings, sets become arrays), so that the pipe can always serialise the result.
- */
-function toPlain(image: unknown): JsonObject {
-  // @types/aws-lambda declares its own AttributeValue; the wire format is the same.
-  return imageToJson(image as Image);
-}
-
-function isJsonObject(value: Json | undefined): value is JsonObject {
+function isItem(value: Value | undefined): value is Item {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Copies only the named fields that are present. */
-function pick(source: JsonObject, keys: readonly string[]): JsonObject {
+function pick(source: Item, keys: readonly string[]): Item {
   return Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]]));
 }
 
@@ -113,10 +100,10 @@ function pick(source: JsonObject, keys: readonly string[]): JsonObject {
  * when): no date of birth, reason or notes. Fields are copied by name, so anything another writer
  * added to the item does not reach the queue either.
  */
-export function toReminderAppointment(appointment: Json | undefined): ReminderAppointment | null {
-  if (!isJsonObject(appointment)) return null;
-  const patient = isJsonObject(appointment.patient) ? appointment.patient : {};
-  const dentist = isJsonObject(appointment.dentist) ? appointment.dentist : {};
+export function toReminderAppointment(appointment: Value | undefined): ReminderAppointment | null {
+  if (!isItem(appointment)) return null;
+  const patient = isItem(appointment.patient) ? appointment.patient : {};
+  const dentist = isItem(appointment.dentist) ? appointment.dentist : {};
   return {
     ...pick(appointment, ['date', 'time']),
     patient: pick(patient, ['firstName', 'lastName', 'email', 'contactNumber']),
@@ -135,14 +122,16 @@ function emailOf(appointment: ReminderAppointment | null): string | undefined {
 }
 
 /**
- * Turns a batch of DynamoDB stream records into `{id, appointment, preferredMethod}` elements, in the
- * same order and the same number.
+ * Turns a batch of stream records, as the enrichment kit unmarshalled them (images as plain JSON:
+ * numbers beyond what a JavaScript number holds exactly are decimal strings, sets are arrays), into
+ * `{id, appointment, preferredMethod}` elements, in the same order and the same number.
  *
  * A record without a NewImage (a REMOVE let through by a custom filter, or a stream whose view type
  * is KEYS_ONLY) is not an error: it becomes `{id: <from Keys>, appointment: null, preferredMethod:
  * 'none'}` and a warning is logged. Throwing would make the pipe retry a batch that can never succeed
- * and finally dead-letter the good records that share it. A record that is not a stream record at
- * all (no `dynamodb` object, or no id anywhere) means the pipe is misconfigured, and throws.
+ * and finally dead-letter the good records that share it. A record without a string id anywhere
+ * means the pipe is misconfigured, and throws (the kit has already refused anything that is not a
+ * DynamoDB stream record).
  *
  * Contact lookups that fail (after the SDK's own retries and ours for unprocessed keys) throw, so the
  * pipe retries the batch and finally sends it to its dead-letter queue.
@@ -150,16 +139,12 @@ function emailOf(appointment: ReminderAppointment | null): string | undefined {
 export async function enrichAppointmentRecords(
   client: DynamoDBDocumentClient,
   contactsTableName: string,
-  records: readonly DynamoDBRecord[],
+  records: readonly EnrichmentRecord[],
   options: RetryOptions = {},
 ): Promise<EnrichedAppointment[]> {
   const items = records.map((record, index) => {
-    const stream = record?.dynamodb;
-    if (!stream || typeof stream !== 'object') {
-      throw new Error(`Record ${index} is not a DynamoDB stream record (it has no 'dynamodb' object)`);
-    }
-    const image = stream.NewImage ? toPlain(stream.NewImage) : undefined;
-    const id = image?.id ?? (stream.Keys ? toPlain(stream.Keys).id : undefined);
+    const image = record.newImage;
+    const id = image?.id ?? record.keys.id;
     if (typeof id !== 'string') throw new Error(`Record ${index} (eventID ${record.eventID}) has no string 'id'`);
     if (!image) {
       console.warn(JSON.stringify({
