@@ -1,5 +1,7 @@
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
-import { filterMatches, matchesPattern, validateFilterPatterns, validatePattern } from '../private/event-pattern';
+import {
+  filterMatches, lintPattern, matchesPattern, validateFilterPatterns, validatePattern,
+} from '../private/event-pattern';
 
 /**
  * Offline evaluation and validation of EventBridge Pipes filter patterns.
@@ -10,8 +12,9 @@ import { filterMatches, matchesPattern, validateFilterPatterns, validatePattern 
  * nested fields and array consistency (all fields matched inside an array of objects must come from
  * the same element). Numbers compare as numbers (`3` matches `3.0`); a string never matches a number.
  *
- * `validate` reports what EventBridge Pipes would reject, including operators that only event buses
- * support. Use both in unit tests of a pipe's filter, e.g. with records from `DynamoDBStreamRecord`.
+ * `validate` reports what EventBridge Pipes would reject; `lint` what it accepts but can never do
+ * what it says on a DynamoDB stream record. Use them in unit
+ * tests of a pipe's filter, e.g. with records from `DynamoDBStreamRecord`.
  *
  * Events are matched as given. Pipes parses JSON payloads before filtering (an SQS `body` that holds
  * JSON, a decoded Kinesis `data`); pass such events with the payload already parsed.
@@ -22,7 +25,7 @@ import { filterMatches, matchesPattern, validateFilterPatterns, validatePattern 
  * const record = testing.DynamoDBStreamRecord.insert({ id: 'a1', status: 'OPEN' });
  * testing.EventPattern.matches({ eventName: ['INSERT'] }, record); // true
  * testing.EventPattern.filterMatches(DynamoDBStreamFilter.inserts(), record); // true
- * testing.EventPattern.validate({ dynamodb: { NewImage: { status: ['OPEN'] } } }); // one problem: no type key
+ * testing.EventPattern.lint({ dynamodb: { NewImage: { status: ['OPEN'] } } }); // one finding: no type key
  */
 export class EventPattern {
   /**
@@ -53,19 +56,15 @@ export class EventPattern {
   }
 
   /**
-   * Problems that stop a pattern from working as an EventBridge Pipes filter pattern.
-   *
-   * Reports malformed JSON, a pattern that is not an object, match values that are not arrays,
-   * unknown or malformed operators, operators Pipes does not support (`wildcard`, `cidr`,
-   * `anything-but` with `prefix`/`suffix`/`equals-ignore-case`/`wildcard`) and patterns longer than
-   * 4096 characters. It also reports tests under `dynamodb.NewImage`, `dynamodb.OldImage` and
-   * `dynamodb.Keys` that ignore the shape of DynamoDB attribute values: a match list without a type
-   * key (`email` instead of `email.S`), on an `M` or `L` value, or with numbers on an `N` value
-   * (stream records hold numbers as strings). Each message starts with the field path (or
-   * `pattern`) it is about.
+   * What EventBridge Pipes would reject in a pattern: malformed JSON, a pattern that is not an
+   * object, match values that are not arrays, unknown or malformed operators, operators Pipes does
+   * not support (`wildcard`, `cidr`, `anything-but` with `prefix`/`suffix`/`equals-ignore-case`/`wildcard`)
+   * and patterns longer than 4096 characters. Each message starts with the field path (or `pattern`)
+   * it is about. A pattern that Pipes accepts but that cannot work on a DynamoDB stream record is
+   * not reported here: see `lint`.
    *
    * @param pattern the pattern, as an object or as its JSON string
-   * @returns human-readable problems; empty if the pattern is fine
+   * @returns human-readable problems; empty if Pipes accepts the pattern
    */
   public static validate(pattern: any): string[] {
     return validatePattern(pattern);
@@ -80,6 +79,30 @@ export class EventPattern {
    */
   public static validateFilter(filter: pipes.IFilter): string[] {
     return validateFilterPatterns(filter.filters.map(f => f.pattern));
+  }
+
+  /**
+   * What in a pattern that Pipes accepts can never do what it says on a DynamoDB stream record:
+   * a test without the type key (`email` instead of `email.S`) or on an `M` or `L` value, `numeric`
+   * or numbers on an `N` value (stream records hold numbers as strings), `eventName` values in the
+   * wrong case, an `OldImage` test where only INSERT records pass. Each entry reads
+   * `<path>: <what never matches>: <why>`; a part that `{"exists": false}` makes always true reads
+   * `<path>: {"exists": false} always holds: <why>`. Empty when nothing is found. Never throws: an
+   * invalid pattern has no findings (see `validate`).
+   *
+   * @param pattern the pattern, as an object or as its JSON string
+   */
+  public static lint(pattern: any): string[] {
+    return lintPattern(pattern).map(f => `${f.path}: ${f.message}`);
+  }
+
+  /**
+   * The findings of `lint` for every pattern of a pipe filter, each prefixed with `filters[i]: `.
+   *
+   * @param filter the pipe filter
+   */
+  public static lintFilter(filter: pipes.IFilter): string[] {
+    return filter.filters.flatMap((f, i) => EventPattern.lint(f.pattern).map(finding => `filters[${i}]: ${finding}`));
   }
 
   private constructor() {}
