@@ -623,7 +623,13 @@ describe('DynamoDBStreamRecord', () => {
 
   test('key errors', () => {
     expect(() => DynamoDBStreamRecord.insert({ id: 'a' }, { keyAttributes: [] })).toThrow('keyAttributes must name at least one attribute');
-    expect(() => DynamoDBStreamRecord.insert({ name: 'x' })).toThrow('The new item has no key attribute "id"');
+    expect(() => DynamoDBStreamRecord.insert({ name: 'x' })).toThrow(new Error('The new item has no key attribute "id": keyAttributes defaults to ["id"]; '
+      + 'pass the table\'s key attribute names, partition key first, e.g. { keyAttributes: ["pk", "sk"] } for a table with partition key pk and sort key sk'));
+    // A composite-key table: the message names keyAttributes and what to pass (issue 16).
+    expect(() => DynamoDBStreamRecord.insert({ pk: 'p', sk: 1 })).toThrow(new Error('The new item has no key attribute "id": keyAttributes defaults to ["id"]; '
+      + 'pass the table\'s key attribute names, partition key first, e.g. { keyAttributes: ["pk", "sk"] } for a table with partition key pk and sort key sk'));
+    expect(() => DynamoDBStreamRecord.remove({ pk: 'p' }, { keyAttributes: ['pk', 'sk'] })).toThrow(new Error('The old item has no key attribute "sk", '
+      + 'which keyAttributes ["pk","sk"] names; pass the table\'s key attribute names in keyAttributes, partition key first'));
     expect(() => DynamoDBStreamRecord.insert({ id: true })).toThrow('Key attribute "id" of the new item must be a string, a number or binary, got BOOL');
     expect(() => DynamoDBStreamRecord.modify({ id: 'a' }, { id: 'b' })).toThrow('The old and the new item must have the same key (id)');
   });
