@@ -401,6 +401,23 @@ describe('EventPattern.lint and lintFilter', () => {
   });
 });
 
+describe('EventPattern.explain and explainFilter', () => {
+  const record = DynamoDBStreamRecord.insert({ id: 'a1', status: 'OPEN' });
+
+  test('explain says why a record does not match, and nothing when it does', () => {
+    expect(EventPattern.explain({ eventName: ['insert'] }, record)).toEqual([
+      'eventName: wanted ["insert"], the record holds "INSERT"; hint: eventName is upper case in stream records (INSERT, MODIFY, REMOVE): write "INSERT"',
+    ]);
+    expect(EventPattern.explain('{"eventName": ["INSERT"]}', JSON.stringify(record))).toEqual([]);
+  });
+
+  test('explainFilter explains each pattern of a filter', () => {
+    const filter = DynamoDBStreamFilter.where({ eventNames: [DynamoDBEventName.MODIFY] });
+    expect(EventPattern.explainFilter(filter, record)).toEqual(['filters[0]: eventName: wanted ["MODIFY"], the record holds "INSERT"']);
+    expect(EventPattern.explainFilter(DynamoDBStreamFilter.inserts(), record)).toEqual([]);
+  });
+});
+
 describe('EventPattern.validateFilter', () => {
   test('prefixes problems with the pattern index', () => {
     const filter = { filters: [{ pattern: '{"a": ["x"]}' }, { pattern: '{"a": "x"}' }, { pattern: 'nope' }] };

@@ -32,12 +32,16 @@ test('a typed condition on the new image matches what the stream delivers', () =
   expect(EventPattern.filterMatches(filter, DynamoDBStreamRecord.insert({ ...booking, appointment: { ...booking.appointment, date: '2027-01-04' } }))).toBe(false);
 
   // Hand-written without the type keys, the same condition never matches. Pipes accepts it (validate finds
-  // nothing); lint says why it is useless, and the construct refuses it.
+  // nothing); lint says why it is useless, explain why a record does not pass, and the construct refuses it.
   const handWritten = { dynamodb: { NewImage: { appointment: { date: [{ prefix: '2026-12' }] } } } };
   expect(EventPattern.validate(handWritten)).toEqual([]);
   expect(EventPattern.lint(handWritten)).toEqual([
     'dynamodb.NewImage.appointment.date: never matches: "date" is not a DynamoDB type key (S, N, B, BOOL, NULL, M, L, SS, NS, BS); '
       + 'a map\'s attributes are under "M" (e.g. dynamodb.NewImage.appointment.M.date.S)',
+  ]);
+  expect(EventPattern.explain(handWritten, DynamoDBStreamRecord.insert(booking))).toEqual([
+    'dynamodb.NewImage.appointment.date: wanted [{"prefix":"2026-12"}], the record holds nothing (it has no dynamodb.NewImage.appointment.date); '
+      + 'hint: this attribute is a map ({"M": {...}}): its attributes are under "M" (e.g. dynamodb.NewImage.appointment.M.date.S)',
   ]);
 });
 

@@ -1,10 +1,10 @@
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
 import {
-  filterMatches, lintPattern, matchesPattern, validateFilterPatterns, validatePattern,
+  explainFilter, explainPattern, filterMatches, lintPattern, matchesPattern, validateFilterPatterns, validatePattern,
 } from '../private/event-pattern';
 
 /**
- * Offline evaluation and validation of EventBridge Pipes filter patterns.
+ * Offline evaluation, validation and explanation of EventBridge Pipes filter patterns.
  *
  * `matches` follows aws/event-ruler, the engine behind EventBridge event patterns: exact values
  * (strings, numbers, booleans, null, empty string), `anything-but`, `numeric`, `exists`, `prefix`,
@@ -13,7 +13,7 @@ import {
  * the same element). Numbers compare as numbers (`3` matches `3.0`); a string never matches a number.
  *
  * `validate` reports what EventBridge Pipes would reject; `lint` what it accepts but can never do
- * what it says on a DynamoDB stream record. Use them in unit
+ * what it says on a DynamoDB stream record; `explain` why a record does not match. Use them in unit
  * tests of a pipe's filter, e.g. with records from `DynamoDBStreamRecord`.
  *
  * Events are matched as given. Pipes parses JSON payloads before filtering (an SQS `body` that holds
@@ -26,6 +26,7 @@ import {
  * testing.EventPattern.matches({ eventName: ['INSERT'] }, record); // true
  * testing.EventPattern.filterMatches(DynamoDBStreamFilter.inserts(), record); // true
  * testing.EventPattern.lint({ dynamodb: { NewImage: { status: ['OPEN'] } } }); // one finding: no type key
+ * testing.EventPattern.explain({ eventName: ['insert'] }, record); // why not: eventName is upper case
  */
 export class EventPattern {
   /**
@@ -53,6 +54,41 @@ export class EventPattern {
    */
   public static filterMatches(filter: pipes.IFilter, candidate: any): boolean {
     return filterMatches(filter.filters.map(f => f.pattern), candidate);
+  }
+
+  /**
+   * Why an event does not match a pattern: empty when it matches; otherwise one entry per failing
+   * field, `<path>: wanted <match values>, the record holds <value>`, with a hint for the usual
+   * mistakes on DynamoDB stream records: a condition without the type key (`status` instead of
+   * `status.S`), a number where the stream has a string (`N` values are strings), `insert` instead of
+   * `INSERT`, a test of `OldImage` on a record without one (an INSERT), `body` where the record has
+   * `dynamodb`.
+   *
+   * @param pattern the pattern, as an object or as its JSON string
+   * @param candidate the event as the filter sees it, as an object or JSON string
+   * @throws Error if the pattern is not a valid event pattern (as `matches` does)
+   *
+   * @example
+   * const record = testing.DynamoDBStreamRecord.insert({ id: 'a1', status: 'OPEN' });
+   * testing.EventPattern.explain({ dynamodb: { NewImage: { status: ['OPEN'] } } }, record);
+   * // ['dynamodb.NewImage.status: wanted ["OPEN"], the record holds {"S":"OPEN"}; hint: DynamoDB attribute values
+   * //   are typed objects; put the list under the type key: dynamodb.NewImage.status.S']
+   */
+  public static explain(pattern: any, candidate: any): string[] {
+    return explainPattern(pattern, candidate);
+  }
+
+  /**
+   * Why a pipe filter does not let an event through: empty when any of its patterns matches (or it
+   * has none); otherwise the explanation of every pattern, each entry starting with the pattern it
+   * is about (`filters[1] (pattern 2 of 3): ...`; `filters[0]: ...` for a filter of one pattern).
+   *
+   * @param filter the pipe filter
+   * @param candidate the event as the filter sees it
+   * @throws Error if any of the filter's patterns is not a valid event pattern
+   */
+  public static explainFilter(filter: pipes.IFilter, candidate: any): string[] {
+    return explainFilter(filter.filters.map(f => f.pattern), candidate);
   }
 
   /**
