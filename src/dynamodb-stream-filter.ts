@@ -1,6 +1,6 @@
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
 import { formatDynamoDBNumber } from './private/dynamodb-number';
-import { validatePattern } from './private/event-pattern';
+import { lintPattern, validatePattern } from './private/event-pattern';
 
 /**
  * The kind of change a DynamoDB stream record describes (its `eventName`).
@@ -90,7 +90,9 @@ export class AttributeCondition {
   /**
    * The number attribute equals `value`. Stream records carry numbers as strings, so this is a
    * string match against the number's plain decimal form (`3` matches `{"N": "3"}`, never `"3.0"`).
-   * Numeric ranges are not offered: `numeric` never matches the string values of `N` attributes.
+   * Numeric ranges are not offered: `numeric` never matches the string values of `N` attributes (see
+   * the README, "Filters on numbers", for what works instead: a derived attribute, `anything-but` or
+   * `prefix` on the string, or filtering in the enrichment).
    *
    * @param attributePath attribute name, with dots to step into maps
    * @param value the expected number
@@ -286,8 +288,9 @@ export class DynamoDBStreamFilter {
    * `{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"email": {"S": [{"exists": true}]}}}}`.
    *
    * @param options the requirements
-   * @throws Error if there is no requirement, two conditions test the same typed attribute, or the
-   * pattern is not valid for EventBridge Pipes (e.g. longer than 4096 characters)
+   * @throws Error if there is no requirement, two conditions test the same typed attribute, the
+   * pattern is not valid for EventBridge Pipes (e.g. longer than 4096 characters), or it can never
+   * match a stream record (e.g. `numeric` on an `N` attribute, whose values are strings)
    */
   public static pattern(options: DynamoDBStreamFilterOptions): { [key: string]: any } {
     const pattern: any = {};
@@ -312,7 +315,10 @@ export class DynamoDBStreamFilter {
     if (Object.keys(pattern).length === 0) {
       throw new Error('A DynamoDB stream filter needs at least one event name or attribute condition');
     }
-    const problems = validatePattern(pattern);
+    const problems = [
+      ...validatePattern(pattern),
+      ...lintPattern(pattern).filter(f => f.severity === 'never-matches').map(f => `${f.path}: ${f.message}`),
+    ];
     if (problems.length > 0) {
       throw new Error(`Invalid DynamoDB stream filter pattern: ${problems.join('; ')}`);
     }

@@ -72,7 +72,10 @@ export interface EnrichedStreamToQueueProps {
    * that are filtered out cost neither a pipe request nor an enrichment invocation.
    * The construct refuses patterns that EventBridge Pipes would reject (see
    * `testing.EventPattern.validateFilter`), a filter without patterns (it would pass every record),
-   * and a test of an image the table's stream does not carry (`OldImage` on a `NEW_IMAGE` stream).
+   * and a filter that can never match a record of the table's stream (see
+   * `testing.EventPattern.lintFilter`: no type key, `numeric` on an `N` value, `insert` instead of
+   * `INSERT`, `OldImage` where only INSERT records pass, an image the stream does not carry, a type
+   * key that contradicts the key schema). A dead part of a filter that can still match is a warning.
    *
    * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html
    * @default - INSERT records only (`DynamoDBStreamFilter.inserts()`, an exact `eventName` match)

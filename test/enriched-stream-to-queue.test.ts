@@ -13,7 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { EnrichedStreamToQueue, EnrichedStreamToQueueProps, LambdaEnrichment } from '../src';
+import { AttributeCondition, DynamoDBEventName, DynamoDBStreamFilter, EnrichedStreamToQueue, EnrichedStreamToQueueProps, LambdaEnrichment } from '../src';
 
 const fixtureFn = lambda.Function.fromFunctionArn(new Stack(), 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:enrich');
 
@@ -359,13 +359,133 @@ describe('filter', () => {
 
   test('refuses a filter that could never match a stream record, naming the attribute', () => {
     const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ dynamodb: { NewImage: { email: ['ada@example.com'] } } })]);
-    expect(() => build({ filter })).toThrow(constructError(
-      'filter must hold patterns EventBridge Pipes accepts, got a problem:\n  filters[0]: dynamodb.NewImage.email: DynamoDB attribute values are typed objects such as {"S": "x"}; put the match list under the type key (e.g. dynamodb.NewImage.email.S)'));
+    expect(() => build({ filter })).toThrow(constructError('filter must be able to match a record of the table\'s stream, got a pattern that never matches:\n'
+      + '  filters[0]: dynamodb.NewImage.email: never matches: DynamoDB attribute values are typed objects such as {"S": ...}; '
+      + 'put the match list under the type key (e.g. dynamodb.NewImage.email.S)'));
   });
 
   test('refuses more than five filter patterns', () => {
     const filter = new pipes.Filter([1, 2, 3, 4, 5, 6].map((n) => pipes.FilterPattern.fromObject({ eventName: [`E${n}`] })));
     expect(() => build({ filter })).toThrow(constructError('filter must hold patterns EventBridge Pipes accepts, got a problem:\n  a pipe accepts at most 5 filter patterns, got 6'));
+  });
+
+  describe('patterns Pipes accepts but that cannot work: refused when nothing can match, else a warning', () => {
+    const NUMBER_ADVICE = 'instead, list the numbers as strings for exact values (["5"]), use "anything-but" or "prefix" on the string where they fit '
+      + '([{"anything-but": ["0"]}] for not zero, [{"prefix": "-"}] for negative), match a derived attribute that your app writes '
+      + '(a BOOL such as "lowStock"), or filter in the enrichment';
+    const ACK = ' [ack: cdk-enriched-stream-to-queue:deadFilterPart]';
+    const filterOf = (...patterns: object[]) => new pipes.Filter(patterns.map(p => pipes.FilterPattern.fromObject(p)));
+    const filterWarnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('^filter: '))
+      .map(w => `${w.id}: ${w.entry.data}`);
+
+    test('stock < 5 on an N attribute is refused, saying what to do instead', () => {
+      const filter = filterOf({ dynamodb: { NewImage: { stock: { N: [{ numeric: ['<', 5] }] } } } });
+      expect(() => build({ filter })).toThrow(constructError('filter must be able to match a record of the table\'s stream, got a pattern that never matches:\n'
+        + '  filters[0]: dynamodb.NewImage.stock.N: {"numeric":["<",5]} never matches: DynamoDB numbers are strings in stream records (e.g. "42"), '
+        + `and "numeric" and number values match only JSON numbers; ${NUMBER_ADVICE}`));
+    });
+
+    test('a numeric match beside an anything-but on an N value is accepted, with a warning about the numeric part (issue 15)', () => {
+      const filter = filterOf({ dynamodb: { NewImage: { stock: { N: [{ numeric: ['<', 5] }, { 'anything-but': ['0'] }] } } } });
+      const { stack, template } = build({ filter });
+
+      expect(JSON.parse(pipeProps(template).SourceParameters.FilterCriteria.Filters[0].Pattern)).toEqual(
+        { dynamodb: { NewImage: { stock: { N: [{ numeric: ['<', 5] }, { 'anything-but': ['0'] }] } } } });
+      expect(filterWarnings(stack)).toEqual([
+        '/Test/Pipeline: filter: filters[0]: dynamodb.NewImage.stock.N: {"numeric":["<",5]} never matches: DynamoDB numbers are strings in stream records (e.g. "42"), '
+        + `and "numeric" and number values match only JSON numbers; ${NUMBER_ADVICE}${ACK}`,
+      ]);
+    });
+
+    test('{"exists": false} on an attribute without its type key is accepted when another alternative can match, with a warning (issue 15)', () => {
+      const filter = filterOf({ $or: [{ eventName: ['MODIFY'] }, { eventName: ['INSERT'], dynamodb: { NewImage: { email: [{ exists: false }] } } }] });
+      const { stack } = build({ filter });
+
+      expect(filterWarnings(stack)).toEqual([
+        '/Test/Pipeline: filter: filters[0]: $or[1].dynamodb.NewImage.email: {"exists": false} always holds: DynamoDB attribute values are typed objects '
+        + `such as {"S": ...}; put the match list under the type key (e.g. $or[1].dynamodb.NewImage.email.S)${ACK}`,
+      ]);
+    });
+
+    test('a pattern that never matches beside one that can is accepted, with a warning naming it', () => {
+      const filter = filterOf({ eventName: ['INSERT'] }, { eventName: ['modify'] });
+      const { stack } = build({ filter });
+
+      expect(filterWarnings(stack)).toEqual([
+        '/Test/Pipeline: filter: filters[1] never matches a stream record (the filter\'s other patterns still can): eventName: "modify" never matches: '
+        + `eventName is upper case in stream records (INSERT, MODIFY, REMOVE); write "MODIFY"${ACK}`,
+      ]);
+    });
+
+    test('eventName in the wrong case is refused (issue 16)', () => {
+      expect(() => build({ filter: filterOf({ eventName: ['insert'] }) })).toThrow(constructError(
+        'filter must be able to match a record of the table\'s stream, got a pattern that never matches:\n'
+        + '  filters[0]: eventName: "insert" never matches: eventName is upper case in stream records (INSERT, MODIFY, REMOVE); write "INSERT"'));
+    });
+
+    test('an OldImage condition in a filter that admits only INSERT records is refused (issue 16)', () => {
+      const f = fixture();
+      const table = new dynamodb.Table(f.stack, 'Both', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES });
+      const filter = filterOf({ eventName: ['INSERT'], dynamodb: { OldImage: { status: { S: ['OPEN'] } } } });
+      expect(() => build({ table, filter }, f)).toThrow(constructError('filter must be able to match a record of the table\'s stream, got a pattern that never matches:\n'
+        + '  filters[0]: dynamodb.OldImage.status.S: never matches: only INSERT records reach this test (eventName), '
+        + 'and an INSERT record has no item before the change, so no OldImage'));
+      // DynamoDBStreamFilter refuses to build it in the first place.
+      expect(() => DynamoDBStreamFilter.where({ eventNames: [DynamoDBEventName.INSERT], oldImage: [AttributeCondition.stringEquals('status', 'OPEN')] }))
+        .toThrow(new Error('Invalid DynamoDB stream filter pattern: dynamodb.OldImage.status.S: never matches: only INSERT records reach this test (eventName), '
+          + 'and an INSERT record has no item before the change, so no OldImage'));
+    });
+
+    test.each([
+      ['a Table', (f: Fixture) => new dynamodb.Table(f.stack, 'Composite', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.NUMBER },
+        stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      })],
+      ['a TableV2', (f: Fixture) => new dynamodb.TableV2(f.stack, 'Composite', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.NUMBER },
+        dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      })],
+    ] as Array<[string, (f: Fixture) => dynamodb.ITable]>)('a type key that contradicts the key schema of %s is refused (issue 16)', (_kind, makeTable) => {
+      const f = fixture();
+      const filter = DynamoDBStreamFilter.where({ keys: [AttributeCondition.stringEquals('sk', '2026')] });
+      expect(() => build({ table: makeTable(f), filter }, f)).toThrow(constructError('filter must be able to match a record of the table\'s stream, got a pattern that never matches:\n'
+        + '  filters[0]: dynamodb.Keys.sk.S: never matches: "sk" is a key attribute of type N (the table\'s key schema), so its value is never under "S"'));
+      const g = fixture();
+      expect(() => build({ table: makeTable(g), filter: DynamoDBStreamFilter.where({ keys: [AttributeCondition.numberEquals('sk', 2026)] }) }, g)).not.toThrow();
+    });
+
+    test('an imported table, whose key schema is unknown, is not checked against it', () => {
+      const f = fixture();
+      const table = dynamodb.Table.fromTableAttributes(f.stack, 'Imported', {
+        tableName: 'imported',
+        tableStreamArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/imported/stream/2026-01-01T00:00:00.000',
+      });
+      const filter = DynamoDBStreamFilter.where({ keys: [AttributeCondition.stringEquals('sk', '2026')] });
+      const { stack } = build({ table, filter }, f);
+      expect(filterWarnings(stack)).toEqual([]);
+    });
+
+    test('the default filter and the README\'s derived-attribute filter raise no warning', () => {
+      expect(filterWarnings(build().stack)).toEqual([]);
+      const lowStock = DynamoDBStreamFilter.where({
+        eventNames: [DynamoDBEventName.INSERT, DynamoDBEventName.MODIFY],
+        newImage: [AttributeCondition.booleanEquals('lowStock', true)],
+      });
+      expect(filterWarnings(build({ filter: lowStock }).stack)).toEqual([]);
+    });
+
+    test('cdk-nag still finds nothing with a filter that has a dead part', () => {
+      const f = fixture();
+      Aspects.of(f.stack).add(new AwsSolutionsChecks({ verbose: true }));
+      build({ filter: filterOf({ eventName: ['INSERT'] }, { eventName: ['modify'] }) }, f);
+      const annotations = Annotations.fromStack(f.stack);
+      expect([
+        ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+        ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+      ]).toEqual([]);
+    });
   });
 });
 
@@ -814,16 +934,18 @@ describe('values the Pipes API would reject are refused at synthesis', () => {
 describe('options that would be silently useless are refused with the reason', () => {
   test('a filter on OldImage over a NEW_IMAGE stream', () => {
     const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ dynamodb: { OldImage: { status: { S: ['OPEN'] } } } })]);
-    expect(() => build({ filter })).toThrow(constructError('filter must test only images the table\'s stream carries, got a test of dynamodb.OldImage (filters[0]): the stream view type is NEW_IMAGE, '
-      + 'so its records carry no OldImage. Stream OLD_IMAGE or NEW_AND_OLD_IMAGES, or test another part of the record'));
+    expect(() => build({ filter })).toThrow(constructError('filter must be able to match a record of the table\'s stream, got a pattern that never matches:\n'
+      + '  filters[0]: dynamodb.OldImage.status.S: never matches: the table\'s stream view type is NEW_IMAGE, so its records carry no OldImage; '
+      + 'stream OLD_IMAGE or NEW_AND_OLD_IMAGES, or test another part of the record'));
   });
 
-  test('a filter on NewImage inside $or over a KEYS_ONLY stream', () => {
+  test('a filter on NewImage inside $or over a KEYS_ONLY stream: the other alternative can match, so a warning', () => {
     const f = fixture();
     const table = new dynamodb.TableV2(f.stack, 'KeysOnly', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, dynamoStream: dynamodb.StreamViewType.KEYS_ONLY });
     const filter = new pipes.Filter([pipes.FilterPattern.fromObject({ $or: [{ eventName: ['INSERT'] }, { dynamodb: { NewImage: { id: { S: ['a'] } } } }] })]);
-    expect(() => build({ table, filter }, f)).toThrow(constructError('filter must test only images the table\'s stream carries, got a test of dynamodb.NewImage (filters[0]): the stream view type is KEYS_ONLY, '
-      + 'so its records carry no NewImage. Stream NEW_IMAGE or NEW_AND_OLD_IMAGES, or test another part of the record'));
+    build({ table, filter }, f);
+    Annotations.fromStack(f.stack).hasWarning('/Test/Pipeline', 'filter: filters[0]: $or[1].dynamodb.NewImage.id.S: never matches: the table\'s stream view type is KEYS_ONLY, '
+      + 'so its records carry no NewImage; stream NEW_IMAGE or NEW_AND_OLD_IMAGES, or test another part of the record [ack: cdk-enriched-stream-to-queue:deadFilterPart]');
   });
 
   test('a filter on both images over a NEW_AND_OLD_IMAGES stream is accepted', () => {

@@ -366,33 +366,55 @@ describe('EventPattern.validate', () => {
     expect(EventPattern.validate(JSON.stringify({ a: ['x'.repeat(4087)] }))).toHaveLength(1);
   });
 
-  test('tests that ignore the shape of DynamoDB attribute values', () => {
-    expect(EventPattern.validate({
+  test('accepts patterns that Pipes accepts but that cannot work on a stream record: those are lints', () => {
+    const useless = {
       dynamodb: {
         NewImage: {
           email: ['a@example.com'],
-          status: { s: ['NEW'] },
           age: { N: [{ numeric: ['>', 18] }] },
-          count: { N: [3] },
           address: { M: [{ exists: true }] },
-          name: { S: { first: ['x'] } },
-          patient: { M: { email: [{ exists: true }] } },
         },
-        Keys: ['x'],
       },
-    })).toEqual([
-      'dynamodb.NewImage.email: DynamoDB attribute values are typed objects such as {"S": "x"}; '
-        + 'put the match list under the type key (e.g. dynamodb.NewImage.email.S)',
-      'dynamodb.NewImage.status.s: "s" is not a DynamoDB type key (S, N, B, BOOL, NULL, M, L, SS, NS, BS)',
-      'dynamodb.NewImage.age.N: DynamoDB numbers are strings in stream records (e.g. "42"), so "numeric" and number values never match them',
-      'dynamodb.NewImage.count.N: DynamoDB numbers are strings in stream records (e.g. "42"), so "numeric" and number values never match them',
-      'dynamodb.NewImage.address.M: DynamoDB "M" values hold no leaf value for this list to test; '
+    };
+    expect(EventPattern.validate(useless)).toEqual([]);
+    // In the order of the fields' paths.
+    expect(EventPattern.lint(useless)).toEqual([
+      'dynamodb.NewImage.address.M: never matches: DynamoDB "M" values hold no leaf value for this list to test; '
         + 'test a typed value inside (e.g. dynamodb.NewImage.address.M.name.S)',
-      'dynamodb.NewImage.name.S.first: a DynamoDB "S" value has no fields',
-      'dynamodb.NewImage.patient.M.email: DynamoDB attribute values are typed objects such as {"S": "x"}; '
-        + 'put the match list under the type key (e.g. dynamodb.NewImage.patient.M.email.S)',
-      'dynamodb.Keys: Keys holds attributes; test an attribute\'s typed value (e.g. dynamodb.Keys.id.S)',
+      'dynamodb.NewImage.age.N: {"numeric":[">",18]} never matches: DynamoDB numbers are strings in stream records (e.g. "42"), '
+        + 'and "numeric" and number values match only JSON numbers; instead, list the numbers as strings for exact values (["5"]), '
+        + 'use "anything-but" or "prefix" on the string where they fit ([{"anything-but": ["0"]}] for not zero, [{"prefix": "-"}] for negative), '
+        + 'match a derived attribute that your app writes (a BOOL such as "lowStock"), or filter in the enrichment',
+      'dynamodb.NewImage.email: never matches: DynamoDB attribute values are typed objects such as {"S": ...}; '
+        + 'put the match list under the type key (e.g. dynamodb.NewImage.email.S)',
     ]);
+  });
+});
+
+describe('EventPattern.lint and lintFilter', () => {
+  test('lintFilter prefixes each finding with the pattern index', () => {
+    const filter = filterOf({ eventName: ['INSERT'] }, { eventName: ['modify'] });
+    expect(EventPattern.lintFilter(filter)).toEqual([
+      'filters[1]: eventName: "modify" never matches: eventName is upper case in stream records (INSERT, MODIFY, REMOVE); write "MODIFY"',
+    ]);
+    expect(EventPattern.lintFilter(DynamoDBStreamFilter.inserts())).toEqual([]);
+  });
+});
+
+describe('EventPattern.explain and explainFilter', () => {
+  const record = DynamoDBStreamRecord.insert({ id: 'a1', status: 'OPEN' });
+
+  test('explain says why a record does not match, and nothing when it does', () => {
+    expect(EventPattern.explain({ eventName: ['insert'] }, record)).toEqual([
+      'eventName: wanted ["insert"], the record holds "INSERT"; hint: eventName is upper case in stream records (INSERT, MODIFY, REMOVE): write "INSERT"',
+    ]);
+    expect(EventPattern.explain('{"eventName": ["INSERT"]}', JSON.stringify(record))).toEqual([]);
+  });
+
+  test('explainFilter explains each pattern of a filter', () => {
+    const filter = DynamoDBStreamFilter.where({ eventNames: [DynamoDBEventName.MODIFY] });
+    expect(EventPattern.explainFilter(filter, record)).toEqual(['filters[0]: eventName: wanted ["MODIFY"], the record holds "INSERT"']);
+    expect(EventPattern.explainFilter(DynamoDBStreamFilter.inserts(), record)).toEqual([]);
   });
 });
 
@@ -527,6 +549,12 @@ describe('DynamoDBStreamFilter', () => {
     expect(() => AttributeCondition.matching('a', StreamAttributeType.S, [])).toThrow('The condition on "a" needs at least one match value');
     expect(() => DynamoDBStreamFilter.insertsWhere([AttributeCondition.stringEquals('a', 'x'.repeat(5000))]))
       .toThrow(/^Invalid DynamoDB stream filter pattern: pattern: is \d+ characters long/);
+    expect(() => DynamoDBStreamFilter.insertsWhere([AttributeCondition.matching('stock', StreamAttributeType.N, [{ numeric: ['<', 5] }])]))
+      .toThrow(new Error('Invalid DynamoDB stream filter pattern: dynamodb.NewImage.stock.N: {"numeric":["<",5]} never matches: '
+        + 'DynamoDB numbers are strings in stream records (e.g. "42"), and "numeric" and number values match only JSON numbers; '
+        + 'instead, list the numbers as strings for exact values (["5"]), use "anything-but" or "prefix" on the string where they fit '
+        + '([{"anything-but": ["0"]}] for not zero, [{"prefix": "-"}] for negative), match a derived attribute that your app writes '
+        + '(a BOOL such as "lowStock"), or filter in the enrichment'));
   });
 
   test('conditions on different types of one attribute can share a pattern', () => {
@@ -612,7 +640,13 @@ describe('DynamoDBStreamRecord', () => {
 
   test('key errors', () => {
     expect(() => DynamoDBStreamRecord.insert({ id: 'a' }, { keyAttributes: [] })).toThrow('keyAttributes must name at least one attribute');
-    expect(() => DynamoDBStreamRecord.insert({ name: 'x' })).toThrow('The new item has no key attribute "id"');
+    expect(() => DynamoDBStreamRecord.insert({ name: 'x' })).toThrow(new Error('The new item has no key attribute "id": keyAttributes defaults to ["id"]; '
+      + 'pass the table\'s key attribute names, partition key first, e.g. { keyAttributes: ["pk", "sk"] } for a table with partition key pk and sort key sk'));
+    // A composite-key table: the message names keyAttributes and what to pass (issue 16).
+    expect(() => DynamoDBStreamRecord.insert({ pk: 'p', sk: 1 })).toThrow(new Error('The new item has no key attribute "id": keyAttributes defaults to ["id"]; '
+      + 'pass the table\'s key attribute names, partition key first, e.g. { keyAttributes: ["pk", "sk"] } for a table with partition key pk and sort key sk'));
+    expect(() => DynamoDBStreamRecord.remove({ pk: 'p' }, { keyAttributes: ['pk', 'sk'] })).toThrow(new Error('The old item has no key attribute "sk", '
+      + 'which keyAttributes ["pk","sk"] names; pass the table\'s key attribute names in keyAttributes, partition key first'));
     expect(() => DynamoDBStreamRecord.insert({ id: true })).toThrow('Key attribute "id" of the new item must be a string, a number or binary, got BOOL');
     expect(() => DynamoDBStreamRecord.modify({ id: 'a' }, { id: 'b' })).toThrow('The old and the new item must have the same key (id)');
   });

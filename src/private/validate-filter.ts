@@ -1,14 +1,24 @@
 /**
- * The filter: patterns EventBridge Pipes accepts, and tests of an image the table's stream does not carry.
+ * The filter: patterns EventBridge Pipes accepts (else refused), and lints (lint.ts) for patterns
+ * it accepts but that cannot do what they say on this table's stream records. The construct
+ * refuses a filter none of whose patterns can ever match a record, and warns about every dead part
+ * of a filter that can still match: Pipes itself runs both.
  */
 import * as pipes from '@aws-cdk/aws-pipes-alpha';
+import { Annotations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { IConstruct } from 'constructs';
-import { validateFilterPatterns } from './event-pattern';
-import { streamViewType } from './table-inspection';
-import { invalid, isObject } from './validation';
+import { lintPattern, validateFilterPatterns } from './event-pattern';
+import { streamViewType, tableKeySchema } from './table-inspection';
+import { invalid } from './validation';
 
-/** Refuses a filter without patterns, patterns Pipes would reject, and tests of an image the stream lacks. */
+/** The id of the warnings about dead parts of a filter (acknowledge it to silence them). */
+export const DEAD_FILTER_PART_WARNING = 'cdk-enriched-stream-to-queue:deadFilterPart';
+
+/**
+ * Refuses a filter without patterns, patterns Pipes would reject, and a filter that can never
+ * match a record of the table's stream; warns about each dead part of a filter that still can.
+ */
 export function validateFilter(scope: IConstruct, filter: pipes.IFilter | undefined, table: dynamodb.ITable): void {
   if (!filter) {
     return;
@@ -21,49 +31,18 @@ export function validateFilter(scope: IConstruct, filter: pipes.IFilter | undefi
   if (problems.length > 0) {
     invalid(scope, `filter must hold patterns EventBridge Pipes accepts, got ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`);
   }
-  validateFilterAgainstViewType(scope, filter, table);
-}
-
-/**
- * Refuses a filter that tests an image the table's stream does not carry: a `NEW_IMAGE` stream has
- * no `OldImage`, an `OLD_IMAGE` stream no `NewImage`, a `KEYS_ONLY` stream neither
- * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_StreamSpecification.html).
- */
-function validateFilterAgainstViewType(scope: IConstruct, filter: pipes.IFilter, table: dynamodb.ITable): void {
-  const viewType = streamViewType(table);
-  if (viewType === undefined) {
-    return;
+  const context = { streamViewType: streamViewType(table), keySchema: tableKeySchema(table) };
+  const linted = filter.filters.map(f => lintPattern(f.pattern, context));
+  const dead = linted.map(findings => findings.some(f => f.severity === 'never-matches'));
+  if (dead.every(d => d)) {
+    const reasons = linted.flatMap((findings, i) => findings.filter(f => f.severity === 'never-matches').map(f => `filters[${i}]: ${f.path}: ${f.message}`));
+    const got = dead.length === 1 ? 'a pattern that never matches' : `${dead.length} patterns that never match`;
+    invalid(scope, `filter must be able to match a record of the table's stream, got ${got}:\n  ${reasons.join('\n  ')}`);
   }
-  const carries: Record<string, string[]> = {
-    NewImage: [dynamodb.StreamViewType.NEW_IMAGE, dynamodb.StreamViewType.NEW_AND_OLD_IMAGES],
-    OldImage: [dynamodb.StreamViewType.OLD_IMAGE, dynamodb.StreamViewType.NEW_AND_OLD_IMAGES],
-  };
-  filter.filters.forEach((f, i) => {
-    const images = new Set<string>();
-    collectImages(JSON.parse(f.pattern), [], images);
-    for (const image of [...images].sort()) {
-      if (!carries[image].includes(viewType)) {
-        const wanted = image === 'NewImage' ? 'NEW_IMAGE or NEW_AND_OLD_IMAGES' : 'OLD_IMAGE or NEW_AND_OLD_IMAGES';
-        invalid(scope, `filter must test only images the table's stream carries, got a test of dynamodb.${image} (filters[${i}]): the stream view type is ${viewType}, `
-          + `so its records carry no ${image}. Stream ${wanted}, or test another part of the record`);
-      }
+  linted.forEach((findings, i) => {
+    for (const finding of findings) {
+      const where = dead[i] ? `filters[${i}] never matches a stream record (the filter's other patterns still can): ` : `filters[${i}]: `;
+      Annotations.of(scope).addWarningV2(DEAD_FILTER_PART_WARNING, `filter: ${where}${finding.path}: ${finding.message}`);
     }
   });
 }
-
-/** Collects `NewImage` / `OldImage` when a pattern (or one of its `$or` branches) tests `dynamodb.<image>`. */
-function collectImages(node: unknown, path: string[], found: Set<string>): void {
-  if (!isObject(node)) {
-    return;
-  }
-  for (const [key, value] of Object.entries(node)) {
-    if (key === '$or' && Array.isArray(value)) {
-      value.forEach(branch => collectImages(branch, path, found));
-    } else if (path.length === 0 && key === 'dynamodb') {
-      collectImages(value, ['dynamodb'], found);
-    } else if (path.length === 1 && (key === 'NewImage' || key === 'OldImage')) {
-      found.add(key);
-    }
-  }
-}
-

@@ -141,10 +141,11 @@ export class DynamoDBStreamRecord {
 function streamRecord(eventName: string, oldItem: unknown, newItem: unknown, options: StreamRecordOptions): any {
   const viewType = options.streamViewType ?? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES;
   const keyAttributes = options.keyAttributes ?? ['id'];
+  const defaulted = options.keyAttributes === undefined;
   const newImage = newItem === undefined ? undefined : DynamoDBStreamRecord.marshall(newItem);
   const oldImage = oldItem === undefined ? undefined : DynamoDBStreamRecord.marshall(oldItem);
-  const keys = keysOf((newImage ?? oldImage)!, keyAttributes, newImage ? 'new item' : 'old item');
-  if (newImage && oldImage && JSON.stringify(keysOf(oldImage, keyAttributes, 'old item')) !== JSON.stringify(keys)) {
+  const keys = keysOf((newImage ?? oldImage)!, keyAttributes, newImage ? 'new item' : 'old item', defaulted);
+  if (newImage && oldImage && JSON.stringify(keysOf(oldImage, keyAttributes, 'old item', defaulted)) !== JSON.stringify(keys)) {
     throw new Error(`The old and the new item must have the same key (${keyAttributes.join(', ')})`);
   }
   const withNew = viewType === dynamodb.StreamViewType.NEW_IMAGE || viewType === dynamodb.StreamViewType.NEW_AND_OLD_IMAGES;
@@ -173,7 +174,7 @@ function streamRecord(eventName: string, oldItem: unknown, newItem: unknown, opt
   };
 }
 
-function keysOf(image: Record<string, any>, keyAttributes: string[], which: string): Record<string, any> {
+function keysOf(image: Record<string, any>, keyAttributes: string[], which: string, defaulted: boolean): Record<string, any> {
   if (keyAttributes.length === 0) {
     throw new Error('keyAttributes must name at least one attribute');
   }
@@ -181,7 +182,11 @@ function keysOf(image: Record<string, any>, keyAttributes: string[], which: stri
   for (const name of keyAttributes) {
     const value = image[name];
     if (value === undefined) {
-      throw new Error(`The ${which} has no key attribute "${name}"`);
+      throw new Error(defaulted
+        ? `The ${which} has no key attribute "${name}": keyAttributes defaults to ["id"]; pass the table's key attribute names, `
+          + 'partition key first, e.g. { keyAttributes: ["pk", "sk"] } for a table with partition key pk and sort key sk'
+        : `The ${which} has no key attribute "${name}", which keyAttributes ${JSON.stringify(keyAttributes)} names; `
+          + 'pass the table\'s key attribute names in keyAttributes, partition key first');
     }
     if (!('S' in value || 'N' in value || 'B' in value)) {
       throw new Error(`Key attribute "${name}" of the ${which} must be a string, a number or binary, got ${Object.keys(value)[0]}`);

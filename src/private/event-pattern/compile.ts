@@ -10,25 +10,43 @@ const NUMERIC_OPERATORS = ['=', '<', '<=', '>', '>='];
 export type Leaf = string | number | boolean | null;
 export type ValueTest = (value: Leaf) => boolean;
 
+/**
+ * What one entry of a value list tests: a literal of a JSON type (`"x"`, `5`, `true`, `null`) or an
+ * operator (`prefix`, `numeric`, ...; `exists` is split by its argument).
+ */
+export type EntryKind = 'string' | 'number' | 'boolean' | 'null' | 'exists-true' | 'exists-false' | 'prefix' | 'suffix'
+| 'equals-ignore-case' | 'wildcard' | 'numeric' | 'anything-but' | 'cidr';
+
+/** One entry of a value list, as written, with its kind. */
+export interface MatchEntry {
+  readonly kind: EntryKind;
+  /** The entry as written in the pattern (`"x"`, `{"prefix": "x"}`). */
+  readonly value: unknown;
+}
+
 /** One named field of a compiled pattern: the event-ruler "field name" and the tests of its value list. */
 export interface Condition {
   /** Dotted path of the leaf, as event-ruler names it (`dynamodb.NewImage.id.S`). */
   readonly path: string;
+  /** The event path's steps (`["dynamodb", "NewImage", "id", "S"]`). */
+  readonly segments: readonly string[];
+  /** The path shown in messages: the event path, with the `$or` branches it sits in (`$or[1].dynamodb...`). */
+  readonly where: string;
   /** The value list holds `{"exists": false}`: an absent field satisfies it. */
   readonly absentOk: boolean;
   /** Tests of the other entries; a present value satisfies the condition if any test accepts it. */
   readonly tests: ValueTest[];
+  /** Every well-formed entry of the value list, in order. */
+  readonly entries: readonly MatchEntry[];
 }
 
 /**
  * What is wrong with a pattern:
  * - `invalid`: not a valid event pattern at all (`matches` throws);
  * - `pipes`: valid event-pattern syntax that EventBridge Pipes does not support;
- * - `dynamodb`: a test on a DynamoDB stream record (`dynamodb.NewImage`, `OldImage`, `Keys`) that ignores
- *   the typed attribute-value shape, so it never does what it says;
  * - `unmatchable`: valid, but this matcher cannot evaluate it (`matches` throws; `validate` does not report it).
  */
-export type ProblemKind = 'invalid' | 'pipes' | 'dynamodb' | 'unmatchable';
+export type ProblemKind = 'invalid' | 'pipes' | 'unmatchable';
 
 export interface Compiled {
   /** Alternatives after expanding `$or`; each is a set of conditions that must all hold. */
@@ -102,8 +120,8 @@ function compileValueList(values: unknown[], fieldPath: string[], where: string,
   if (values.length === 0) {
     report(out, 'invalid', where, 'the list of match values must not be empty');
   }
-  checkDynamoDBShape(fieldPath, values, where, out);
   const tests: ValueTest[] = [];
+  const entries: MatchEntry[] = [];
   let absentOk = false;
   for (const value of values) {
     if (isObject(value)) {
@@ -115,20 +133,23 @@ function compileValueList(values: unknown[], fieldPath: string[], where: string,
       }
       if (keys[0] === 'exists' && value.exists === false) {
         absentOk = true;
+        entries.push({ kind: 'exists-false', value });
         continue;
       }
       const test = compileOperator(keys[0], value[keys[0]], where, out);
       if (test) {
         tests.push(test);
+        entries.push({ kind: keys[0] === 'exists' ? 'exists-true' : keys[0] as EntryKind, value });
       }
     } else if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
       // Strict equality: strings match strings, numbers match numbers numerically (3 === 3.0), and so on.
       tests.push(v => v === value);
+      entries.push({ kind: value === null ? 'null' : typeof value as EntryKind, value });
     } else {
       report(out, 'invalid', where, `match values must be strings, numbers, booleans, null or operator objects, got ${describe(value)}`);
     }
   }
-  return { path: fieldPath.join('.'), absentOk, tests };
+  return { path: fieldPath.join('.'), segments: fieldPath, where, absentOk, tests, entries };
 }
 
 /** Compiles one operator object (`{"prefix": "x"}`); returns undefined after recording a problem. */
@@ -291,58 +312,3 @@ function report(out: Compiled, kind: ProblemKind, where: string, problem: string
   out.problems.push({ kind, message: `${where}: ${problem}` });
   return undefined;
 }
-
-const DYNAMODB_IMAGES = ['NewImage', 'OldImage', 'Keys'];
-const DYNAMODB_TYPES = ['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'BS'];
-
-/**
- * Checks a match list under `dynamodb.NewImage`, `dynamodb.OldImage` or `dynamodb.Keys` against the
- * shape of DynamoDB attribute values (`{"S": "x"}`, `{"N": "42"}`, `{"M": {...}}`, `{"L": [...]}`),
- * where a list that skips a type key, sits on `M`/`L`, or tests `N` with numbers never works.
- */
-function checkDynamoDBShape(fieldPath: string[], values: unknown[], where: string, out: Compiled): void {
-  if (fieldPath.length < 2 || fieldPath[0] !== 'dynamodb' || !DYNAMODB_IMAGES.includes(fieldPath[1])) {
-    return;
-  }
-  if (fieldPath.length === 2) {
-    report(out, 'dynamodb', where, `${fieldPath[1]} holds attributes; test an attribute's typed value (e.g. ${where}.id.S)`);
-    return;
-  }
-  // After the image the path alternates attribute names and type keys; `M` is followed by a name, `L` by a type key.
-  const steps = fieldPath.slice(2);
-  let expectName = true;
-  for (const [i, step] of steps.entries()) {
-    const last = i === steps.length - 1;
-    if (expectName) {
-      if (last) {
-        report(out, 'dynamodb', where, `DynamoDB attribute values are typed objects such as {"S": "x"}; put the match list under the type key (e.g. ${where}.S)`);
-      }
-      expectName = false;
-    } else if (!DYNAMODB_TYPES.includes(step)) {
-      report(out, 'dynamodb', where, `"${step}" is not a DynamoDB type key (${DYNAMODB_TYPES.join(', ')})`);
-      return;
-    } else if (last && (step === 'M' || step === 'L')) {
-      report(out, 'dynamodb', where, `DynamoDB "${step}" values hold no leaf value for this list to test; `
-        + `test a typed value inside (e.g. ${where}.${step === 'M' ? 'name.S' : 'S'})`);
-    } else if (last && (step === 'N' || step === 'NS') && values.some(isNumberTest)) {
-      report(out, 'dynamodb', where, 'DynamoDB numbers are strings in stream records (e.g. "42"), so "numeric" and number values never match them');
-    } else if (!last && step !== 'M' && step !== 'L') {
-      report(out, 'dynamodb', where, `a DynamoDB "${step}" value has no fields`);
-      return;
-    } else {
-      expectName = step === 'M';
-    }
-  }
-}
-
-function isNumberTest(value: unknown): boolean {
-  if (typeof value === 'number') {
-    return true;
-  }
-  if (!isObject(value)) {
-    return false;
-  }
-  const anythingBut = value['anything-but'];
-  return 'numeric' in value || typeof anythingBut === 'number' || (Array.isArray(anythingBut) && anythingBut.some(x => typeof x === 'number'));
-}
-

@@ -6,3 +6,7 @@
  */
 export { filterMatches, matchesPattern } from './match';
 export { validateFilterPatterns, validatePattern } from './syntax';
+export { lintPattern } from './lint';
+export type { LintContext, LintFinding, LintSeverity } from './lint';
+export { explainFilter, explainPattern } from './explain';
+export type { KeyAttribute } from './dynamodb-record';

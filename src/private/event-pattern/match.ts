@@ -3,7 +3,7 @@
  * patterns) does: the event is flattened into leaf values keyed by dotted path, and each `$or`
  * alternative is searched for values that satisfy all its conditions within consistent array elements.
  */
-import { compile, Condition, Leaf, parsePattern } from './compile';
+import { compile, Compiled, Condition, Leaf, parsePattern } from './compile';
 import { describe, isObject } from './values';
 
 /** One leaf value of a flattened event, with the array elements it sits in (array id -> element index). */
@@ -46,6 +46,12 @@ export function filterMatches(patterns: readonly unknown[], candidate: unknown):
 
 /** Compiles a pattern into a function of a flattened event; throws if it cannot be evaluated. */
 export function compileForMatching(pattern: unknown, prefix: string = ''): (event: FlatEvent) => boolean {
+  const compiled = compileEvaluable(pattern, prefix);
+  return fields => compiled.branches.some(branch => matchBranch(branch, fields));
+}
+
+/** Compiles a pattern that this matcher can evaluate; throws `Invalid event pattern: ...` otherwise. */
+export function compileEvaluable(pattern: unknown, prefix: string = ''): Compiled {
   const parsed = parsePattern(pattern);
   if ('error' in parsed) {
     throw new Error(`Invalid event pattern: ${prefix}${parsed.error}`);
@@ -55,16 +61,35 @@ export function compileForMatching(pattern: unknown, prefix: string = ''): (even
   if (errors.length > 0) {
     throw new Error(`Invalid event pattern: ${errors.map(e => prefix + e).join('; ')}`);
   }
-  return fields => compiled.branches.some(branch => matchBranch(branch, fields));
+  return compiled;
 }
 
-/** Normalises the event to JSON (as the pipe receives it) and flattens it into leaf fields. */
-export function toEvent(event: unknown): FlatEvent {
+/** The event as the pipe receives it: JSON (undefined properties dropped), which must be an object. */
+export function toJson(event: unknown): Record<string, unknown> {
   const json: unknown = typeof event === 'string' ? JSON.parse(event) : JSON.parse(JSON.stringify(event) ?? 'null');
   if (!isObject(json)) {
     throw new Error(`The event must be a JSON object, got ${describe(json)}`);
   }
-  return flatten(json);
+  return json;
+}
+
+/** Normalises the event to JSON (as the pipe receives it) and flattens it into leaf fields. */
+export function toEvent(event: unknown): FlatEvent {
+  return flatten(toJson(event));
+}
+
+/** Whether a condition holds on its own, ignoring array consistency with the other conditions. */
+export function conditionHolds(condition: Condition, fields: FlatEvent): boolean {
+  const values = fields.get(condition.path)?.all ?? [];
+  if (values.length === 0) {
+    return condition.absentOk;
+  }
+  return values.some(field => condition.tests.some(test => test(field.value)));
+}
+
+/** The leaf values an event holds at a path. */
+export function leavesAt(fields: FlatEvent, path: string): Leaf[] {
+  return (fields.get(path)?.all ?? []).map(field => field.value);
 }
 
 /**

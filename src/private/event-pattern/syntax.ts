@@ -1,13 +1,17 @@
 /**
- * What EventBridge Pipes rejects in a filter: malformed patterns, operators only event buses support,
- * patterns longer than the API accepts and more patterns than a pipe holds.
+ * What EventBridge Pipes rejects in a filter: malformed patterns, operators only event buses support
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html,
+ * the "Pipe support" column), patterns longer than the API accepts and more patterns than a pipe
+ * holds. Nothing else: a pattern that is valid but useless is a lint (lint.ts), never refused here,
+ * so that the local runner executes every pattern the Pipes API accepts.
  */
 import { compile, parsePattern } from './compile';
+import { PIPES_LIMITS } from '../pipes-limits';
 
 /** Longest `Pattern` string the EventBridge Pipes API accepts. */
-const MAX_PATTERN_LENGTH = 4096;
+const MAX_PATTERN_LENGTH = PIPES_LIMITS.filterPatternLength.max;
 /** Most filter patterns one pipe accepts (`FilterCriteria.Filters`). */
-const MAX_FILTER_PATTERNS = 5;
+const MAX_FILTER_PATTERNS = PIPES_LIMITS.filterPatterns.max;
 
 /**
  * Problems that stop a pattern from working as an EventBridge Pipes filter pattern; empty if none.
@@ -19,8 +23,10 @@ export function validatePattern(pattern: unknown): string[] {
     return [parsed.error];
   }
   const problems: string[] = [];
-  if (parsed.text.length > MAX_PATTERN_LENGTH) {
-    problems.push(`pattern: is ${parsed.text.length} characters long; EventBridge Pipes accepts at most ${MAX_PATTERN_LENGTH}`);
+  // The API counts characters (Unicode code points), as the Smithy length trait does.
+  const length = [...parsed.text].length;
+  if (length > MAX_PATTERN_LENGTH) {
+    problems.push(`pattern: is ${length} characters long; EventBridge Pipes accepts at most ${MAX_PATTERN_LENGTH}`);
   }
   const compiled = compile(parsed.value);
   return [...problems, ...compiled.problems.filter(p => p.kind !== 'unmatchable').map(p => p.message)];
