@@ -298,17 +298,19 @@ project.compileTask.reset('jsii');
 // with the committed one and fails on any breaking change, experimental or not. Change the API on
 // purpose with `npx projen api:freeze`, which rewrites the baseline in the same commit.
 const apiCompat = project.addTask('api:compat', {
-  description: 'Fail on a breaking change of the public API against the frozen baseline (api/baseline)',
-  exec: 'jsii-diff api/baseline . --error-on all',
+  description: 'Fail on a breaking change of the public API against the frozen baseline (api/.baseline)',
+  exec: 'jsii-diff api/.baseline . --error-on all',
 });
 project.postCompileTask.spawn(apiCompat);
 project.addTask('api:freeze', {
   description: 'Make the compiled public API the new baseline of api:compat (a deliberate, reviewed change)',
-  exec: 'mkdir -p api/baseline && cp .jsii package.json api/baseline/',
+  exec: 'mkdir -p api/.baseline && cp .jsii package.json api/.baseline/',
 });
 project.addPackageIgnore('/api/');
-// projen ignores .jsii files; the baseline's is the frozen API itself.
-project.gitignore.include('/api/baseline/.jsii');
+// projen ignores .jsii files; the baseline's is the frozen API itself. It sits in a dot folder because
+// jsii-docgen reads every .jsii it finds below the project (a glob that skips dot folders) and, finding
+// the baseline's (also 0.0.0) in api/baseline/, documented the frozen API in API.md, not the current one.
+project.gitignore.include('/api/.baseline/.jsii');
 
 // Install a local build in another app: `npx projen pack` compiles and packs dist/js/*.jsii.tgz.
 // `npm pack` compiles first too, so that it never packs a tarball without lib/.
