@@ -53,3 +53,37 @@ describe('ARNs as in AWS', () => {
     }
   });
 });
+
+// MaximumRecordAgeInSeconds: "Discard records older than the specified age"
+// (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html).
+// ApproximateCreationDateTime is "rounded down to the closest second" in DynamoDB
+// (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html); DynamoDB Local
+// rounds it down to the minute (observed), so measuring age from it makes a fresh record up to 60 s too old.
+// The case, scaled down: a limit of 60 s with a 15 s window becomes a limit of 5 s with a 3 s window.
+describe('record age on a clock right to the second', () => {
+  test('a record written a few seconds into a minute is delivered after the batching window, not dead-lettered as too old', async () => {
+    const table = await h.table();
+    const target = await h.queue('age-target');
+    const dlq = await h.queue('age-dlq');
+    const runner = await startPipeRunner({
+      pipe: h.definition(table.streamArn, target.arn, {
+        source: { maximumBatchingWindowSeconds: 3, maximumRecordAgeSeconds: 5, deadLetterQueueArn: dlq.arn },
+      }),
+    });
+    try {
+      // Write at least 3 s into a minute: DynamoDB Local stamps the record with the minute's start, so the
+      // record looks 3 s + the 3 s window = 6 s old, over the 5 s limit, when it is 3 s old.
+      const second = new Date().getSeconds();
+      if (second < 3) await new Promise(resolve => setTimeout(resolve, (3 - second) * 1000));
+      await h.put(table.name, 'fresh');
+      await runner.idle();
+      expect(await h.drain(dlq.url)).toEqual([]);
+      expect((await h.drain(target.url, 1)).map(m => JSON.parse(m.Body!))).toEqual([{ id: 'fresh' }]);
+      // The field itself is passed on as DynamoDB Local gives it.
+      const [[record]] = h.calls('perRecord');
+      expect(record.dynamodb.ApproximateCreationDateTime % 60).toBe(0);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
