@@ -37,9 +37,10 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { enrichmentFor } from './enrichments';
 import { matchesFilter } from './filter';
+import { RunnerLog, RunnerLogRecord, stderrRunnerLog } from './runner-log';
 import { ShardReader, SourceContext, SourceRecord, StreamSource } from './source';
 import { sourceFor } from './sources';
-import { EnrichmentStage, PipeClients, PipeStageError, TargetStage } from './stage';
+import { describeError, EnrichmentStage, PipeClients, PipeStageError, TargetStage } from './stage';
 import { targetFor } from './targets';
 import { queueUrlOf } from './targets/sqs-queue';
 import { DeadLetterCondition, pipesDeadLetterMessage } from '../pipe/dead-letter-message';
@@ -81,6 +82,12 @@ export interface PipeRunnerOptions {
   readonly backoff?: BackoffOptions;
   /** Receives the pipe's log records when its `LogConfiguration` asks for them. @default one JSON line per record on stderr */
   readonly logger?: PipeLogger;
+  /**
+   * Receives the runner's own log records (runner-log.ts): failures of the runtime and points where
+   * AWS is silent, whatever the pipe's log level.
+   * @default one JSON line per record on stderr
+   */
+  readonly log?: RunnerLog;
   /** SDK clients. @default clients with the SDK's default configuration (endpoints from AWS_ENDPOINT_URL_*) */
   readonly clients?: { readonly streams?: DynamoDBStreamsClient; readonly lambda?: LambdaClient; readonly sqs?: SQSClient };
   /** Pause between polls of a shard that returned nothing. @default 250 (Pipes polls shards four times per second) */
@@ -117,6 +124,11 @@ export interface PipeRunnerStats {
   batchesDeadLettered: number;
   /** Records given up without a dead-letter queue to describe them. */
   recordsDiscarded: number;
+  /**
+   * Failed executions that were pipe internal errors (the enrichment's or target's service could not
+   * be reached or failed on its side): retried without counting against `MaximumRetryAttempts`.
+   */
+  internalErrors: number;
 }
 
 /** A running pipe. */
@@ -174,6 +186,7 @@ class Runner implements PipeRunner {
     recordsDelivered: 0,
     batchesDeadLettered: 0,
     recordsDiscarded: 0,
+    internalErrors: 0,
   };
   private readonly streams: DynamoDBStreamsClient;
   private readonly clients: PipeClients;
@@ -181,6 +194,7 @@ class Runner implements PipeRunner {
   private readonly enrichment: EnrichmentStage;
   private readonly target: TargetStage;
   private readonly logger: PipeLogger;
+  private readonly runnerLog: RunnerLog;
   private readonly pipeArn: string;
   private readonly pollIntervalMs: number;
   private readonly discoveryIntervalMs: number;
@@ -216,6 +230,7 @@ class Runner implements PipeRunner {
       sqs: options.clients?.sqs ?? this.own(new SQSClient({ useQueueUrlAsEndpoint: false })),
     };
     this.logger = options.logger ?? stderrLogger;
+    this.runnerLog = options.log ?? stderrRunnerLog;
     this.pipeArn = pipeArnOf(pipe);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.discoveryIntervalMs = options.shardDiscoveryIntervalMs ?? 10_000;
@@ -274,7 +289,7 @@ class Runner implements PipeRunner {
         if (action === 'DescribeStream') this.stats.describeStreamRequests++;
         if (action === 'ListStreams') this.stats.listStreamsRequests++;
       },
-      error: (message) => this.log('EXECUTION_FAILED', { error: { message, awsService: 'dynamodb' } }),
+      error: (message) => this.report('ERROR', message),
       sleep: (ms) => this.sleep(ms),
       stopped: () => this.stopped,
     };
@@ -284,7 +299,7 @@ class Runner implements PipeRunner {
     const tracked = loop.catch((error: Error) => {
       if (!this.stopped) {
         this.failure ??= error;
-        this.log('EXECUTION_FAILED', { error: { message: `The pipe runner stopped reading: ${error.message}` } });
+        this.report('ERROR', `The pipe runner stopped reading: ${error.message}`);
       }
     }).finally(() => this.loops.delete(tracked));
     this.loops.add(tracked);
@@ -304,8 +319,9 @@ class Runner implements PipeRunner {
     });
   }
 
-  private log(step: PipeExecutionStep, detail?: StepDetail): void {
-    executionReporter(this.pipe, this.logger, this.pipeArn)(step, detail);
+  /** A record of the runner's own log (not of the pipe's execution log). */
+  private report(level: RunnerLogRecord['level'], message: string, unspecified?: string): void {
+    this.runnerLog({ timestamp: Date.now(), level, pipe: this.pipe.name, message, ...(unspecified ? { unspecified } : {}) });
   }
 
   private async discoveryLoop(): Promise<void> {
@@ -315,7 +331,7 @@ class Runner implements PipeRunner {
       try {
         await this.source.discover();
       } catch (error) {
-        this.log('EXECUTION_FAILED', { error: { message: `DescribeStream failed: ${(error as Error).message}`, awsService: 'dynamodb' } });
+        this.report('ERROR', `Looking for new shards failed: ${(error as Error).message}`);
       }
       await this.startReadable();
     }
@@ -405,6 +421,7 @@ class Runner implements PipeRunner {
     const source = this.pipe.source;
     let records = batch;
     let retries = retriesUsed;
+    let internalFailures = 0;
     for (;;) {
       if (this.stopped) return;
       if (source.maximumRecordAgeSeconds >= 0) {
@@ -425,6 +442,14 @@ class Runner implements PipeRunner {
         failure = error as Error;
       }
       if (this.stopped) return;
+      if (failure instanceof PipeStageError && failure.internal) {
+        // A pipe internal error: retried until it succeeds or the records expire, not counted as a retry.
+        internalFailures++;
+        this.stats.internalErrors++;
+        this.report('ERROR', `Internal error, retried without counting against MaximumRetryAttempts: ${failure.message}`);
+        await this.sleep(this.delay(Math.min(internalFailures, 10)));
+        continue;
+      }
       if (failure instanceof PipeStageError && failure.stage === 'TARGET' && source.onPartialBatchItemFailure === 'AUTOMATIC_BISECT' && records.length > 1) {
         const half = Math.ceil(records.length / 2);
         await this.processBatch(records.slice(0, half), retries);
@@ -482,7 +507,7 @@ class Runner implements PipeRunner {
     const batchInfo = this.source.batchInfo(records);
     if (!queueArn) {
       this.stats.recordsDiscarded += records.length;
-      this.log('EXECUTION_FAILED', { error: { message: `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(Object.values(batchInfo)[0])}` } });
+      this.report('WARN', `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(batchInfo)}`);
       return;
     }
     for (let attempt = 1; !this.stopped; attempt++) {
@@ -493,7 +518,7 @@ class Runner implements PipeRunner {
         this.stats.batchesDeadLettered++;
         return;
       } catch (error) {
-        this.log('EXECUTION_FAILED', { error: { message: `Writing to the dead-letter queue ${queueArn} failed (attempt ${attempt}): ${(error as Error).message}`, awsService: 'sqs' } });
+        this.report('ERROR', `Writing to the dead-letter queue ${queueArn} failed (attempt ${attempt}): ${describeError(error)}`);
         await this.sleep(this.delay(Math.min(attempt, 10)));
       }
     }

@@ -14,7 +14,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { PipeDefinition } from '../../pipe/definition';
 import { cachedTemplate, pipeVariables } from '../../pipe/input-template';
-import { PipeClients, PipeStageError, StageOptions } from '../stage';
+import { describeError, isInternalFailure, PipeClients, PipeStageError, StageOptions } from '../stage';
 
 /**
  * Runs the enrichment stage: applies the enrichment input template to each record, invokes the
@@ -58,10 +58,12 @@ export async function enrich(
       throw new Error(`the function returned an error (${response.FunctionError}): ${describeFunctionError(responseText)}`);
     }
   } catch (error) {
-    const message = `Enrichment ${pipe.enrichment.arn} failed: ${(error as Error).message}`;
+    // A function error is the customer's; the Lambda service unreachable or failing on its side is internal.
+    const internal = isInternalFailure(error);
+    const message = `Enrichment ${pipe.enrichment.arn} failed: ${describeError(error)}`;
     report('ENRICHMENT_INVOCATION_FAILED', { awsRequest: request, awsResponse: responseText, error: { message, awsService: 'lambda' } });
     report('ENRICHMENT_STAGE_FAILED', { error: { message } });
-    throw new PipeStageError('ENRICHMENT', message);
+    throw new PipeStageError('ENRICHMENT', message, { internal });
   }
   report('ENRICHMENT_INVOCATION_SUCCEEDED', { awsRequest: request, awsResponse: responseText });
   const items = parseEnrichmentResponse(responseText);

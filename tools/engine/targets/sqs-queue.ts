@@ -16,7 +16,7 @@ import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageBatchRequestEnt
 import { parseArn } from '../../cloudformation/arn';
 import { PipeDefinition, SQS_TARGET_BATCH_SIZE_LIMIT } from '../../pipe/definition';
 import { cachedTemplate, parseJsonPath, pipeVariables, select } from '../../pipe/input-template';
-import { PipeClients, PipeStageError, StageOptions } from '../stage';
+import { describeError, isInternalFailure, PipeClients, PipeStageError, PipeStageErrorOptions, StageOptions } from '../stage';
 
 /** Most entries one `SendMessageBatch` accepts, and so the most items an SQS target takes per execution. */
 export const SQS_TARGET_BATCH_LIMIT = SQS_TARGET_BATCH_SIZE_LIMIT;
@@ -70,12 +70,15 @@ export async function sendToTarget(pipe: PipeDefinition, clients: PipeClients, i
     report('TARGET_STAGE_SKIPPED');
     return;
   }
-  const fail = (step: 'TARGET_TRANSFORMATION_FAILED' | 'TARGET_INVOCATION_FAILED' | 'TARGET_INVOCATION_PARTIALLY_FAILED' | undefined, message: string, extra: object = {}): never => {
+  const fail = (
+    step: 'TARGET_TRANSFORMATION_FAILED' | 'TARGET_INVOCATION_FAILED' | 'TARGET_INVOCATION_PARTIALLY_FAILED' | undefined,
+    message: string, extra: object = {}, errorOptions: PipeStageErrorOptions = {},
+  ): never => {
     if (step) {
       report(step, { ...extra, error: { message, awsService: step === 'TARGET_TRANSFORMATION_FAILED' ? undefined : 'sqs' } });
     }
     report('TARGET_STAGE_FAILED', { error: { message } });
-    throw new PipeStageError('TARGET', message);
+    throw new PipeStageError('TARGET', message, errorOptions);
   };
   if (items.length > SQS_TARGET_BATCH_LIMIT) {
     fail(undefined, `The enrichment returned ${items.length} items; an SQS target takes at most ${SQS_TARGET_BATCH_LIMIT} per execution, so the target was not invoked`);
@@ -106,13 +109,18 @@ export async function sendToTarget(pipe: PipeDefinition, clients: PipeClients, i
     queueUrl = await queueUrlOf(clients.sqs, pipe.target.queueArn);
     response = await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }), { abortSignal: options.abortSignal });
   } catch (error) {
-    return fail('TARGET_INVOCATION_FAILED', `SendMessageBatch to ${pipe.target.queueArn} failed: ${(error as Error).message}`, { awsRequest: { Entries: entries } });
+    // The queue unreachable or failing on its side is a pipe internal error; a refused request is the customer's.
+    return fail('TARGET_INVOCATION_FAILED', `SendMessageBatch to ${pipe.target.queueArn} failed: ${describeError(error)}`,
+      { awsRequest: { Entries: entries } }, { internal: isInternalFailure(error) });
   }
   const failed = response.Failed ?? [];
   if (failed.length > 0) {
     const step = failed.length === entries.length ? 'TARGET_INVOCATION_FAILED' : 'TARGET_INVOCATION_PARTIALLY_FAILED';
+    const failedItems = failed.map(f => ({ index: Number(f.Id), message: `${f.Code}: ${f.Message}` }));
+    // SenderFault false: SQS failed the entry on its side (internal); true: it refused the entry (the customer's).
+    const internal = failed.every(f => f.SenderFault === false);
     fail(step, `SendMessageBatch to ${pipe.target.queueArn} failed for ${failed.length} of ${entries.length} messages: ${failed.map(f => `${f.Code}: ${f.Message}`).join('; ')}`,
-      { awsRequest: { Entries: entries }, awsResponse: response });
+      { awsRequest: { Entries: entries }, awsResponse: response }, { internal, failedItems });
   }
   report('TARGET_INVOCATION_SUCCEEDED', { awsRequest: { Entries: entries }, awsResponse: { Successful: response.Successful } });
   report('TARGET_STAGE_SUCCEEDED', { payload: entries.map(e => e.MessageBody) });
