@@ -40,9 +40,12 @@ import { matchesFilter } from './filter';
 import { RunnerLog, RunnerLogRecord, stderrRunnerLog } from './runner-log';
 import { ShardReader, SourceContext, SourceRecord, StreamSource } from './source';
 import { sourceFor } from './sources';
-import { describeError, EnrichmentStage, PipeClients, PipeStageError, TargetStage } from './stage';
+import { describeError, EnrichmentStage, PipeClients, PipeStageError, TargetResult, TargetStage } from './stage';
 import { targetFor } from './targets';
 import { queueUrlOf } from './targets/sqs-queue';
+import {
+  checkReadings, DEFAULT_READINGS, UNSPECIFIED_POINTS, UnspecifiedBehaviourError, UnspecifiedId, UnspecifiedReadings,
+} from './unspecified';
 import { DeadLetterCondition, pipesDeadLetterMessage } from '../pipe/dead-letter-message';
 import { PipeDefinition, pipeArnOf } from '../pipe/definition';
 import { executionReporter, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
@@ -96,6 +99,17 @@ export interface PipeRunnerOptions {
   readonly shardDiscoveryIntervalMs?: number;
   /** Time limit of one execution (enrichment and target). @default 300 (5 minutes, as Pipes) */
   readonly executionTimeoutSeconds?: number;
+  /**
+   * Refuse to rely on points where AWS is silent (unspecified.ts): an execution that depends on one
+   * fails with an `UnspecifiedBehaviourError` naming it, and `idle()` rejects with that error.
+   * @default false (the local choice applies, with one WARN record per point in the runner's log)
+   */
+  readonly strict?: boolean;
+  /**
+   * The reading of each point where AWS is silent and two readings are plausible.
+   * @default DEFAULT_READINGS: enrichment-failure-bisect 'retry-whole-batch', enrichment-too-many-items 'fail-execution'
+   */
+  readonly readings?: UnspecifiedReadings;
 }
 
 /** Counters of a running pipe. */
@@ -118,8 +132,15 @@ export interface PipeRunnerStats {
   recordsRead: number;
   /** Records dropped by the filter. */
   recordsFiltered: number;
-  /** Records whose batch went through the pipe successfully. */
+  /** Records whose batch went through the pipe with the target invoked. */
   recordsDelivered: number;
+  /**
+   * Records whose execution succeeded without invoking the target: the enrichment answered no item
+   * (`""`, `{}`, `[]`, or, where AWS is silent, `null` or only empty items).
+   */
+  recordsDroppedByEnrichment: number;
+  /** Messages the target queue accepted. */
+  messagesSent: number;
   /** Messages written to the source dead-letter queue. */
   batchesDeadLettered: number;
   /** Records given up without a dead-letter queue to describe them. */
@@ -129,6 +150,8 @@ export interface PipeRunnerStats {
    * be reached or failed on its side): retried without counting against `MaximumRetryAttempts`.
    */
   internalErrors: number;
+  /** How often a run depended on each point where AWS is silent (unspecified.ts), by id. */
+  unspecified: Partial<Record<UnspecifiedId, number>>;
 }
 
 /** A running pipe. */
@@ -184,9 +207,12 @@ class Runner implements PipeRunner {
     recordsRead: 0,
     recordsFiltered: 0,
     recordsDelivered: 0,
+    recordsDroppedByEnrichment: 0,
+    messagesSent: 0,
     batchesDeadLettered: 0,
     recordsDiscarded: 0,
     internalErrors: 0,
+    unspecified: {},
   };
   private readonly streams: DynamoDBStreamsClient;
   private readonly clients: PipeClients;
@@ -200,6 +226,10 @@ class Runner implements PipeRunner {
   private readonly discoveryIntervalMs: number;
   private readonly executionTimeoutMs: number;
   private readonly backoff: Required<BackoffOptions>;
+  private readonly strict: boolean;
+  private readonly readings: Required<UnspecifiedReadings>;
+  /** Points already reported in the runner's log (once per pipe and point). */
+  private readonly warned = new Set<UnspecifiedId>();
   private readonly shards: ShardState[] = [];
   private readonly loops = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
@@ -236,6 +266,9 @@ class Runner implements PipeRunner {
     this.discoveryIntervalMs = options.shardDiscoveryIntervalMs ?? 10_000;
     this.executionTimeoutMs = (options.executionTimeoutSeconds ?? 300) * 1000;
     this.backoff = { ...defaultBackoff(pipe.source.maximumRetryAttempts), ...options.backoff };
+    this.strict = options.strict ?? false;
+    checkReadings(options.readings ?? {});
+    this.readings = { ...DEFAULT_READINGS, ...options.readings };
     this.source = sourceFor(pipe, { streams: this.streams }, this.sourceContext());
   }
 
@@ -317,6 +350,24 @@ class Runner implements PipeRunner {
       const timer = setTimeout(wake, ms);
       this.wakers.add(wake);
     });
+  }
+
+  /**
+   * Notes that the run depends on a point where AWS is silent: counts it, logs one WARN record per
+   * point, and under `strict` records the failure (so that `idle()` rejects) and returns the error
+   * for the caller to throw.
+   */
+  private noteUnspecified(id: UnspecifiedId, detail: string): UnspecifiedBehaviourError | undefined {
+    this.stats.unspecified[id] = (this.stats.unspecified[id] ?? 0) + 1;
+    if (!this.warned.has(id)) {
+      this.warned.add(id);
+      this.report('WARN', `Unspecified behaviour '${id}': ${detail}. AWS does not document what Pipes does here; `
+        + `locally: ${UNSPECIFIED_POINTS[id].localChoice}${this.strict ? ' (strict: the execution fails instead)' : ''}`, id);
+    }
+    if (!this.strict) return undefined;
+    const error = new UnspecifiedBehaviourError(id, detail);
+    this.failure ??= error;
+    return error;
   }
 
   /** A record of the runner's own log (not of the pipe's execution log). */
@@ -435,8 +486,12 @@ class Runner implements PipeRunner {
       }
       let failure: PipeStageError | Error;
       try {
-        await this.execute(records);
-        this.stats.recordsDelivered += records.length;
+        const result = await this.execute(records);
+        if (result.invoked) {
+          this.stats.recordsDelivered += records.length;
+        } else {
+          this.stats.recordsDroppedByEnrichment += records.length;
+        }
         return;
       } catch (error) {
         failure = error as Error;
@@ -450,7 +505,7 @@ class Runner implements PipeRunner {
         await this.sleep(this.delay(Math.min(internalFailures, 10)));
         continue;
       }
-      if (failure instanceof PipeStageError && failure.stage === 'TARGET' && source.onPartialBatchItemFailure === 'AUTOMATIC_BISECT' && records.length > 1) {
+      if (this.bisects(failure, records)) {
         const half = Math.ceil(records.length / 2);
         await this.processBatch(records.slice(0, half), retries);
         await this.processBatch(records.slice(half), retries);
@@ -465,8 +520,26 @@ class Runner implements PipeRunner {
     }
   }
 
+  /**
+   * Whether AUTOMATIC_BISECT halves a failed batch: "halves each batch and retry each half until all the
+   * records are processed or there is one failed message remaining" (eb-pipes-dynamodb.html), on a
+   * failed target step; on a failed enrichment only under the reading 'bisect' (enrichment-failure-bisect).
+   */
+  private bisects(failure: Error, records: ReadRecord[]): boolean {
+    if (this.pipe.source.onPartialBatchItemFailure !== 'AUTOMATIC_BISECT' || records.length < 2 || !(failure instanceof PipeStageError)) {
+      return false;
+    }
+    if (failure.stage === 'TARGET') {
+      return true;
+    }
+    const reading = this.readings['enrichment-failure-bisect'];
+    this.noteUnspecified('enrichment-failure-bisect',
+      `the enrichment failed on a batch of ${records.length} records with AUTOMATIC_BISECT; the batch is ${reading === 'bisect' ? 'halved (reading bisect)' : 'retried whole (reading retry-whole-batch)'}`);
+    return reading === 'bisect';
+  }
+
   /** One pipe execution: enrichment then target, within the execution time limit. */
-  private async execute(records: ReadRecord[]): Promise<void> {
+  private async execute(records: ReadRecord[]): Promise<TargetResult> {
     this.stats.pipeExecutions++;
     const reporter = executionReporter(this.pipe, this.logger, this.pipeArn);
     const report = (step: PipeExecutionStep, detail?: StepDetail) => {
@@ -482,12 +555,19 @@ class Runner implements PipeRunner {
       abort.abort();
     }, this.executionTimeoutMs);
     const events = records.map(r => r.event);
+    const unspecified = (id: UnspecifiedId, detail: string) => {
+      const error = this.noteUnspecified(id, detail);
+      if (error) throw error;
+    };
+    const stageOptions = { report, abortSignal: abort.signal, unspecified, readings: this.readings };
     report('EXECUTION_STARTED', { payload: events });
     try {
-      const items = await this.enrichment(this.pipe, this.clients, events, { report, abortSignal: abort.signal });
+      const items = await this.enrichment(this.pipe, this.clients, events, stageOptions);
       if (timedOut) throw new PipeStageError('ENRICHMENT', 'The execution timed out');
-      await this.target(this.pipe, this.clients, items, { report, abortSignal: abort.signal });
+      const result = await this.target(this.pipe, this.clients, items, stageOptions);
+      this.stats.messagesSent += result.sent;
       report('EXECUTION_SUCCEEDED');
+      return result;
     } catch (error) {
       const message = timedOut ? `The execution did not finish within ${this.executionTimeoutMs / 1000} s` : (error as Error).message;
       report(timedOut ? 'EXECUTION_TIMEOUT' : 'EXECUTION_FAILED', { error: { message } });

@@ -5,6 +5,7 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { UnspecifiedReadings, UnspecifiedReporter } from './unspecified';
 import { PipeDefinition } from '../pipe/definition';
 import { StepReporter } from '../pipe/execution-log';
 
@@ -87,6 +88,22 @@ export interface StageOptions {
   readonly report?: StepReporter;
   /** Aborts an invocation (the execution timed out or the runner stops). */
   readonly abortSignal?: AbortSignal;
+  /**
+   * Receives the points where AWS is silent that the execution depends on (unspecified.ts). Under
+   * `strict: true` it throws an `UnspecifiedBehaviourError`, which the stage lets through.
+   * @default - none reported
+   */
+  readonly unspecified?: UnspecifiedReporter;
+  /** The readings chosen for points with two plausible readings. @default DEFAULT_READINGS */
+  readonly readings?: UnspecifiedReadings;
+}
+
+/** What the target stage did. */
+export interface TargetResult {
+  /** Whether the target was invoked (false: no item to send). */
+  readonly invoked: boolean;
+  /** Items the target accepted. */
+  readonly sent: number;
 }
 
 /**
@@ -101,7 +118,7 @@ export type EnrichmentStage = (pipe: PipeDefinition, clients: PipeClients, recor
  * target with them. No items: the target is not invoked.
  * @throws PipeStageError (`TARGET`) when the stage fails
  */
-export type TargetStage = (pipe: PipeDefinition, clients: PipeClients, items: readonly unknown[], options?: StageOptions) => Promise<void>;
+export type TargetStage = (pipe: PipeDefinition, clients: PipeClients, items: readonly unknown[], options?: StageOptions) => Promise<TargetResult>;
 
 /** An error's message, with the Node error code when the message lacks it (connection failures often have an empty message). */
 export function describeError(error: unknown): string {
