@@ -4,7 +4,10 @@
  * the page it follows, and failed on the runner before the fix.
  */
 import { functionArn, Harness, REGION, startHarness } from './harness';
+import { LambdaService } from '../../tools/emulator/lambda/invoke-api';
+import { freePort } from '../../tools/emulator/support/processes';
 import { startPipeRunner } from '../../tools/engine/runner';
+import { RunnerLogRecord } from '../../tools/engine/runner-log';
 
 jest.setTimeout(90_000);
 
@@ -53,3 +56,100 @@ describe('ARNs as in AWS', () => {
     }
   });
 });
+
+// MaximumRecordAgeInSeconds: "Discard records older than the specified age"
+// (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html).
+// ApproximateCreationDateTime is "rounded down to the closest second" in DynamoDB
+// (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html); DynamoDB Local
+// rounds it down to the minute (observed), so measuring age from it makes a fresh record up to 60 s too old.
+// The issue's case, scaled down: a limit of 60 s with a 15 s window becomes a limit of 5 s with a 3 s window.
+describe('record age on a clock right to the second', () => {
+  test('a record written a few seconds into a minute is delivered after the batching window, not dead-lettered as too old', async () => {
+    const table = await h.table();
+    const target = await h.queue('age-target');
+    const dlq = await h.queue('age-dlq');
+    const runner = await startPipeRunner({
+      pipe: h.definition(table.streamArn, target.arn, {
+        source: { maximumBatchingWindowSeconds: 3, maximumRecordAgeSeconds: 5, deadLetterQueueArn: dlq.arn },
+      }),
+    });
+    try {
+      // Write at least 3 s into a minute: DynamoDB Local stamps the record with the minute's start, so the
+      // record looks 3 s + the 3 s window = 6 s old, over the 5 s limit, when it is 3 s old.
+      const second = new Date().getSeconds();
+      if (second < 3) await new Promise(resolve => setTimeout(resolve, (3 - second) * 1000));
+      await h.put(table.name, 'fresh');
+      await runner.idle();
+      expect(await h.drain(dlq.url)).toEqual([]);
+      expect((await h.drain(target.url, 1)).map(m => JSON.parse(m.Body!))).toEqual([{ id: 'fresh' }]);
+      // The field itself is passed on as DynamoDB Local gives it.
+      const [[record]] = h.calls('perRecord');
+      expect(record.dynamodb.ApproximateCreationDateTime % 60).toBe(0);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+// "Pipe internal errors ... A HTTP connection failure when attempting to invoke the customer targer
+// service ... EventBridge Pipes retries internal errors an indefinite number of times, and stops only when
+// the record expires in the source. For pipes with a stream source, EventBridge Pipes does not count retries
+// for internal errors against the maximum number of retries specified on the retry policy for the stream
+// source" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html).
+describe('pipe internal errors', () => {
+  test('a Lambda endpoint that refuses connections for a while is retried without counting against MaximumRetryAttempts 0', async () => {
+    const table = await h.table();
+    const target = await h.queue('internal-target');
+    const dlq = await h.queue('internal-dlq');
+    const port = await freePort();
+    const saved = process.env.AWS_ENDPOINT_URL_LAMBDA;
+    process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${port}`; // nothing listens there yet
+    const logs: RunnerLogRecord[] = [];
+    let late: LambdaService | undefined;
+    const runner = await startPipeRunner({
+      pipe: h.definition(table.streamArn, target.arn, { source: { maximumRetryAttempts: 0, deadLetterQueueArn: dlq.arn } }),
+      log: record => logs.push(record),
+    });
+    try {
+      await h.put(table.name, 'a');
+      await waitFor(() => runner.stats.pipeExecutions >= 1);
+      await new Promise(resolve => setTimeout(resolve, 1500)); // the endpoint stays unreachable for 1.5 s more
+      late = await h.startLambda(port);
+      await runner.idle();
+      expect((await h.drain(target.url, 1)).map(m => JSON.parse(m.Body!))).toEqual([{ id: 'a' }]);
+      expect(await h.drain(dlq.url)).toEqual([]);
+      expect(runner.stats).toMatchObject({ batchesDeadLettered: 0, recordsDelivered: 1 });
+      expect(runner.stats.pipeExecutions).toBe(runner.stats.internalErrors + 1);
+      expect(logs.find(l => l.level === 'ERROR')?.message).toMatch(/^Internal error, retried without counting against MaximumRetryAttempts: Enrichment .* failed: .*ECONNREFUSED/);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_LAMBDA = saved;
+      await runner.stop();
+      await late?.stop();
+    }
+  });
+
+  test('a function error is the customer\'s: MaximumRetryAttempts 0 dead-letters the batch after one execution', async () => {
+    const table = await h.table();
+    const target = await h.queue('customer-target');
+    const dlq = await h.queue('customer-dlq');
+    const runner = await startPipeRunner({
+      pipe: h.definition(table.streamArn, target.arn, { enrichment: { arn: functionArn('fail') }, source: { maximumRetryAttempts: 0, deadLetterQueueArn: dlq.arn } }),
+      log: () => undefined,
+    });
+    try {
+      await h.put(table.name, 'a');
+      await runner.idle();
+      expect(runner.stats).toMatchObject({ pipeExecutions: 1, internalErrors: 0, batchesDeadLettered: 1 });
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}

@@ -40,6 +40,8 @@ export interface Harness {
   /** The batches a function received since the last reset. */
   calls(name: FunctionName): Array<Array<Record<string, any>>>;
   resetCalls(): void;
+  /** Starts another local Lambda service with the same functions on `port` (stopped by the caller). */
+  startLambda(port: number): Promise<LambdaService>;
   /** A pipe reading `streamArn` into `target`, with the `perRecord` enrichment, batch size 10, LATEST, 3 retries. */
   definition(streamArn: string, target: string, overrides?: DefinitionOverrides): PipeDefinition;
   stop(): Promise<void>;
@@ -121,6 +123,7 @@ export async function startHarness(): Promise<Harness> {
       }
     },
     resetCalls,
+    startLambda: (port) => startLambdaService({ functions, port, log: () => undefined }),
     definition: (streamArn, target, overrides = {}) => {
       const { source, ...rest } = overrides;
       return {

@@ -37,11 +37,15 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { enrichmentFor } from './enrichments';
 import { matchesFilter } from './filter';
+import { RunnerLog, RunnerLogRecord, stderrRunnerLog } from './runner-log';
 import { ShardReader, SourceContext, SourceRecord, StreamSource } from './source';
 import { sourceFor } from './sources';
-import { EnrichmentStage, PipeClients, PipeStageError, TargetStage } from './stage';
+import { describeError, EnrichmentStage, PipeClients, PipeStageError, TargetResult, TargetStage } from './stage';
 import { targetFor } from './targets';
 import { queueUrlOf } from './targets/sqs-queue';
+import {
+  checkReadings, DEFAULT_READINGS, UNSPECIFIED_POINTS, UnspecifiedBehaviourError, UnspecifiedId, UnspecifiedReadings,
+} from './unspecified';
 import { DeadLetterCondition, pipesDeadLetterMessage } from '../pipe/dead-letter-message';
 import { PipeDefinition, pipeArnOf } from '../pipe/definition';
 import { executionReporter, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
@@ -81,6 +85,12 @@ export interface PipeRunnerOptions {
   readonly backoff?: BackoffOptions;
   /** Receives the pipe's log records when its `LogConfiguration` asks for them. @default one JSON line per record on stderr */
   readonly logger?: PipeLogger;
+  /**
+   * Receives the runner's own log records (runner-log.ts): failures of the runtime and points where
+   * AWS is silent, whatever the pipe's log level.
+   * @default one JSON line per record on stderr
+   */
+  readonly log?: RunnerLog;
   /** SDK clients. @default clients with the SDK's default configuration (endpoints from AWS_ENDPOINT_URL_*) */
   readonly clients?: { readonly streams?: DynamoDBStreamsClient; readonly lambda?: LambdaClient; readonly sqs?: SQSClient };
   /** Pause between polls of a shard that returned nothing. @default 250 (Pipes polls shards four times per second) */
@@ -89,6 +99,17 @@ export interface PipeRunnerOptions {
   readonly shardDiscoveryIntervalMs?: number;
   /** Time limit of one execution (enrichment and target). @default 300 (5 minutes, as Pipes) */
   readonly executionTimeoutSeconds?: number;
+  /**
+   * Refuse to rely on points where AWS is silent (unspecified.ts): an execution that depends on one
+   * fails with an `UnspecifiedBehaviourError` naming it, and `idle()` rejects with that error.
+   * @default false (the local choice applies, with one WARN record per point in the runner's log)
+   */
+  readonly strict?: boolean;
+  /**
+   * The reading of each point where AWS is silent and two readings are plausible.
+   * @default DEFAULT_READINGS: enrichment-failure-bisect 'retry-whole-batch', enrichment-too-many-items 'fail-execution'
+   */
+  readonly readings?: UnspecifiedReadings;
 }
 
 /** Counters of a running pipe. */
@@ -111,12 +132,26 @@ export interface PipeRunnerStats {
   recordsRead: number;
   /** Records dropped by the filter. */
   recordsFiltered: number;
-  /** Records whose batch went through the pipe successfully. */
+  /** Records whose batch went through the pipe with the target invoked. */
   recordsDelivered: number;
+  /**
+   * Records whose execution succeeded without invoking the target: the enrichment answered no item
+   * (`""`, `{}`, `[]`, or, where AWS is silent, `null` or only empty items).
+   */
+  recordsDroppedByEnrichment: number;
+  /** Messages the target queue accepted. */
+  messagesSent: number;
   /** Messages written to the source dead-letter queue. */
   batchesDeadLettered: number;
   /** Records given up without a dead-letter queue to describe them. */
   recordsDiscarded: number;
+  /**
+   * Failed executions that were pipe internal errors (the enrichment's or target's service could not
+   * be reached or failed on its side): retried without counting against `MaximumRetryAttempts`.
+   */
+  internalErrors: number;
+  /** How often a run depended on each point where AWS is silent (unspecified.ts), by id. */
+  unspecified: Partial<Record<UnspecifiedId, number>>;
 }
 
 /** A running pipe. */
@@ -172,8 +207,12 @@ class Runner implements PipeRunner {
     recordsRead: 0,
     recordsFiltered: 0,
     recordsDelivered: 0,
+    recordsDroppedByEnrichment: 0,
+    messagesSent: 0,
     batchesDeadLettered: 0,
     recordsDiscarded: 0,
+    internalErrors: 0,
+    unspecified: {},
   };
   private readonly streams: DynamoDBStreamsClient;
   private readonly clients: PipeClients;
@@ -181,11 +220,16 @@ class Runner implements PipeRunner {
   private readonly enrichment: EnrichmentStage;
   private readonly target: TargetStage;
   private readonly logger: PipeLogger;
+  private readonly runnerLog: RunnerLog;
   private readonly pipeArn: string;
   private readonly pollIntervalMs: number;
   private readonly discoveryIntervalMs: number;
   private readonly executionTimeoutMs: number;
   private readonly backoff: Required<BackoffOptions>;
+  private readonly strict: boolean;
+  private readonly readings: Required<UnspecifiedReadings>;
+  /** Points already reported in the runner's log (once per pipe and point). */
+  private readonly warned = new Set<UnspecifiedId>();
   private readonly shards: ShardState[] = [];
   private readonly loops = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
@@ -216,11 +260,15 @@ class Runner implements PipeRunner {
       sqs: options.clients?.sqs ?? this.own(new SQSClient({ useQueueUrlAsEndpoint: false })),
     };
     this.logger = options.logger ?? stderrLogger;
+    this.runnerLog = options.log ?? stderrRunnerLog;
     this.pipeArn = pipeArnOf(pipe);
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.discoveryIntervalMs = options.shardDiscoveryIntervalMs ?? 10_000;
     this.executionTimeoutMs = (options.executionTimeoutSeconds ?? 300) * 1000;
     this.backoff = { ...defaultBackoff(pipe.source.maximumRetryAttempts), ...options.backoff };
+    this.strict = options.strict ?? false;
+    checkReadings(options.readings ?? {});
+    this.readings = { ...DEFAULT_READINGS, ...options.readings };
     this.source = sourceFor(pipe, { streams: this.streams }, this.sourceContext());
   }
 
@@ -274,7 +322,7 @@ class Runner implements PipeRunner {
         if (action === 'DescribeStream') this.stats.describeStreamRequests++;
         if (action === 'ListStreams') this.stats.listStreamsRequests++;
       },
-      error: (message) => this.log('EXECUTION_FAILED', { error: { message, awsService: 'dynamodb' } }),
+      error: (message) => this.report('ERROR', message),
       sleep: (ms) => this.sleep(ms),
       stopped: () => this.stopped,
     };
@@ -284,7 +332,7 @@ class Runner implements PipeRunner {
     const tracked = loop.catch((error: Error) => {
       if (!this.stopped) {
         this.failure ??= error;
-        this.log('EXECUTION_FAILED', { error: { message: `The pipe runner stopped reading: ${error.message}` } });
+        this.report('ERROR', `The pipe runner stopped reading: ${error.message}`);
       }
     }).finally(() => this.loops.delete(tracked));
     this.loops.add(tracked);
@@ -304,8 +352,27 @@ class Runner implements PipeRunner {
     });
   }
 
-  private log(step: PipeExecutionStep, detail?: StepDetail): void {
-    executionReporter(this.pipe, this.logger, this.pipeArn)(step, detail);
+  /**
+   * Notes that the run depends on a point where AWS is silent: counts it, logs one WARN record per
+   * point, and under `strict` records the failure (so that `idle()` rejects) and returns the error
+   * for the caller to throw.
+   */
+  private noteUnspecified(id: UnspecifiedId, detail: string): UnspecifiedBehaviourError | undefined {
+    this.stats.unspecified[id] = (this.stats.unspecified[id] ?? 0) + 1;
+    if (!this.warned.has(id)) {
+      this.warned.add(id);
+      this.report('WARN', `Unspecified behaviour '${id}': ${detail}. AWS does not document what Pipes does here; `
+        + `locally: ${UNSPECIFIED_POINTS[id].localChoice}${this.strict ? ' (strict: the execution fails instead)' : ''}`, id);
+    }
+    if (!this.strict) return undefined;
+    const error = new UnspecifiedBehaviourError(id, detail);
+    this.failure ??= error;
+    return error;
+  }
+
+  /** A record of the runner's own log (not of the pipe's execution log). */
+  private report(level: RunnerLogRecord['level'], message: string, unspecified?: string): void {
+    this.runnerLog({ timestamp: Date.now(), level, pipe: this.pipe.name, message, ...(unspecified ? { unspecified } : {}) });
   }
 
   private async discoveryLoop(): Promise<void> {
@@ -315,7 +382,7 @@ class Runner implements PipeRunner {
       try {
         await this.source.discover();
       } catch (error) {
-        this.log('EXECUTION_FAILED', { error: { message: `DescribeStream failed: ${(error as Error).message}`, awsService: 'dynamodb' } });
+        this.report('ERROR', `Looking for new shards failed: ${(error as Error).message}`);
       }
       await this.startReadable();
     }
@@ -405,6 +472,7 @@ class Runner implements PipeRunner {
     const source = this.pipe.source;
     let records = batch;
     let retries = retriesUsed;
+    let internalFailures = 0;
     for (;;) {
       if (this.stopped) return;
       if (source.maximumRecordAgeSeconds >= 0) {
@@ -418,14 +486,26 @@ class Runner implements PipeRunner {
       }
       let failure: PipeStageError | Error;
       try {
-        await this.execute(records);
-        this.stats.recordsDelivered += records.length;
+        const result = await this.execute(records);
+        if (result.invoked) {
+          this.stats.recordsDelivered += records.length;
+        } else {
+          this.stats.recordsDroppedByEnrichment += records.length;
+        }
         return;
       } catch (error) {
         failure = error as Error;
       }
       if (this.stopped) return;
-      if (failure instanceof PipeStageError && failure.stage === 'TARGET' && source.onPartialBatchItemFailure === 'AUTOMATIC_BISECT' && records.length > 1) {
+      if (failure instanceof PipeStageError && failure.internal) {
+        // A pipe internal error: retried until it succeeds or the records expire, not counted as a retry.
+        internalFailures++;
+        this.stats.internalErrors++;
+        this.report('ERROR', `Internal error, retried without counting against MaximumRetryAttempts: ${failure.message}`);
+        await this.sleep(this.delay(Math.min(internalFailures, 10)));
+        continue;
+      }
+      if (this.bisects(failure, records)) {
         const half = Math.ceil(records.length / 2);
         await this.processBatch(records.slice(0, half), retries);
         await this.processBatch(records.slice(half), retries);
@@ -440,8 +520,26 @@ class Runner implements PipeRunner {
     }
   }
 
+  /**
+   * Whether AUTOMATIC_BISECT halves a failed batch: "halves each batch and retry each half until all the
+   * records are processed or there is one failed message remaining" (eb-pipes-dynamodb.html), on a
+   * failed target step; on a failed enrichment only under the reading 'bisect' (enrichment-failure-bisect).
+   */
+  private bisects(failure: Error, records: ReadRecord[]): boolean {
+    if (this.pipe.source.onPartialBatchItemFailure !== 'AUTOMATIC_BISECT' || records.length < 2 || !(failure instanceof PipeStageError)) {
+      return false;
+    }
+    if (failure.stage === 'TARGET') {
+      return true;
+    }
+    const reading = this.readings['enrichment-failure-bisect'];
+    this.noteUnspecified('enrichment-failure-bisect',
+      `the enrichment failed on a batch of ${records.length} records with AUTOMATIC_BISECT; the batch is ${reading === 'bisect' ? 'halved (reading bisect)' : 'retried whole (reading retry-whole-batch)'}`);
+    return reading === 'bisect';
+  }
+
   /** One pipe execution: enrichment then target, within the execution time limit. */
-  private async execute(records: ReadRecord[]): Promise<void> {
+  private async execute(records: ReadRecord[]): Promise<TargetResult> {
     this.stats.pipeExecutions++;
     const reporter = executionReporter(this.pipe, this.logger, this.pipeArn);
     const report = (step: PipeExecutionStep, detail?: StepDetail) => {
@@ -457,12 +555,19 @@ class Runner implements PipeRunner {
       abort.abort();
     }, this.executionTimeoutMs);
     const events = records.map(r => r.event);
+    const unspecified = (id: UnspecifiedId, detail: string) => {
+      const error = this.noteUnspecified(id, detail);
+      if (error) throw error;
+    };
+    const stageOptions = { report, abortSignal: abort.signal, unspecified, readings: this.readings };
     report('EXECUTION_STARTED', { payload: events });
     try {
-      const items = await this.enrichment(this.pipe, this.clients, events, { report, abortSignal: abort.signal });
+      const items = await this.enrichment(this.pipe, this.clients, events, stageOptions);
       if (timedOut) throw new PipeStageError('ENRICHMENT', 'The execution timed out');
-      await this.target(this.pipe, this.clients, items, { report, abortSignal: abort.signal });
+      const result = await this.target(this.pipe, this.clients, items, stageOptions);
+      this.stats.messagesSent += result.sent;
       report('EXECUTION_SUCCEEDED');
+      return result;
     } catch (error) {
       const message = timedOut ? `The execution did not finish within ${this.executionTimeoutMs / 1000} s` : (error as Error).message;
       report(timedOut ? 'EXECUTION_TIMEOUT' : 'EXECUTION_FAILED', { error: { message } });
@@ -482,7 +587,7 @@ class Runner implements PipeRunner {
     const batchInfo = this.source.batchInfo(records);
     if (!queueArn) {
       this.stats.recordsDiscarded += records.length;
-      this.log('EXECUTION_FAILED', { error: { message: `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(Object.values(batchInfo)[0])}` } });
+      this.report('WARN', `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(batchInfo)}`);
       return;
     }
     for (let attempt = 1; !this.stopped; attempt++) {
@@ -493,7 +598,7 @@ class Runner implements PipeRunner {
         this.stats.batchesDeadLettered++;
         return;
       } catch (error) {
-        this.log('EXECUTION_FAILED', { error: { message: `Writing to the dead-letter queue ${queueArn} failed (attempt ${attempt}): ${(error as Error).message}`, awsService: 'sqs' } });
+        this.report('ERROR', `Writing to the dead-letter queue ${queueArn} failed (attempt ${attempt}): ${describeError(error)}`);
         await this.sleep(this.delay(Math.min(attempt, 10)));
       }
     }

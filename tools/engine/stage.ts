@@ -5,6 +5,7 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { UnspecifiedReadings, UnspecifiedReporter } from './unspecified';
 import { PipeDefinition } from '../pipe/definition';
 import { StepReporter } from '../pipe/execution-log';
 
@@ -14,16 +15,71 @@ export interface PipeClients {
   readonly sqs: SQSClient;
 }
 
+/** An item the target refused, by its position in the items the target stage was given. */
+export interface FailedItem {
+  readonly index: number;
+  readonly message: string;
+}
+
+/** What else a stage knows about its failure. */
+export interface PipeStageErrorOptions {
+  /**
+   * A pipe internal error: the service could not be reached or failed on its side, not the user's
+   * code or configuration (see {@link isInternalFailure}).
+   */
+  readonly internal?: boolean;
+  /**
+   * The target accepted some items and refused these (a partly failed batch call). Absent when the
+   * whole stage failed.
+   */
+  readonly failedItems?: readonly FailedItem[];
+}
+
 /** A failed stage of a pipe execution. */
 export class PipeStageError extends Error {
+  public readonly internal: boolean;
+  public readonly failedItems?: readonly FailedItem[];
+
   constructor(
     /** The stage that failed. */
     public readonly stage: 'ENRICHMENT' | 'TARGET',
     message: string,
+    options: PipeStageErrorOptions = {},
   ) {
     super(message);
     this.name = 'PipeStageError';
+    this.internal = options.internal ?? false;
+    this.failedItems = options.failedItems;
   }
+}
+
+/** Errors of a connection that failed or broke before a response came (Node's error codes). */
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * Whether a failed call to the enrichment or target service is a pipe internal error, which Pipes
+ * retries "an indefinite number of times" without counting it against `MaximumRetryAttempts`: the
+ * error-handling page names "A HTTP connection failure when attempting to invoke the customer target
+ * service" and "A transient drop in availability on the pipe service itself", and contrasts them
+ * with customer invocation errors such as "Insufficient permissions on the pipe to invoke the target"
+ * and "A logic error in a synchronously-invoked customer Lambda"
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html).
+ * Internal here: no response at all (connection refused, reset, timed out, host unreachable), or a
+ * response that blames the service (`$fault: 'server'`, HTTP 5xx). Everything else, a function error
+ * included, is the customer's.
+ */
+type ErrorLike = { name?: string; code?: string; $fault?: string; message?: string; cause?: unknown } | undefined;
+
+export function isInternalFailure(error: unknown): boolean {
+  for (let e = error as ErrorLike, depth = 0; e && depth < 5; e = e.cause as ErrorLike, depth++) {
+    if (e.name === 'AbortError') return false;
+    if (e.code && CONNECTION_FAILURES.has(e.code)) return true;
+    if (e.$fault === 'server') return true;
+    // The SDK's retry layer wraps a value it does not recognise as an Error (an error from another realm,
+    // such as a test runner's) into "AWS SDK error wrapper for Error: connect ECONNREFUSED ...": only the text is left.
+    if (typeof e.message === 'string' && (/socket hang up/i.test(e.message) || [...CONNECTION_FAILURES].some(code => e!.message!.includes(code)))) return true;
+  }
+  return false;
 }
 
 /** Options of every stage. */
@@ -32,6 +88,22 @@ export interface StageOptions {
   readonly report?: StepReporter;
   /** Aborts an invocation (the execution timed out or the runner stops). */
   readonly abortSignal?: AbortSignal;
+  /**
+   * Receives the points where AWS is silent that the execution depends on (unspecified.ts). Under
+   * `strict: true` it throws an `UnspecifiedBehaviourError`, which the stage lets through.
+   * @default - none reported
+   */
+  readonly unspecified?: UnspecifiedReporter;
+  /** The readings chosen for points with two plausible readings. @default DEFAULT_READINGS */
+  readonly readings?: UnspecifiedReadings;
+}
+
+/** What the target stage did. */
+export interface TargetResult {
+  /** Whether the target was invoked (false: no item to send). */
+  readonly invoked: boolean;
+  /** Items the target accepted. */
+  readonly sent: number;
 }
 
 /**
@@ -46,4 +118,11 @@ export type EnrichmentStage = (pipe: PipeDefinition, clients: PipeClients, recor
  * target with them. No items: the target is not invoked.
  * @throws PipeStageError (`TARGET`) when the stage fails
  */
-export type TargetStage = (pipe: PipeDefinition, clients: PipeClients, items: readonly unknown[], options?: StageOptions) => Promise<void>;
+export type TargetStage = (pipe: PipeDefinition, clients: PipeClients, items: readonly unknown[], options?: StageOptions) => Promise<TargetResult>;
+
+/** An error's message, with the Node error code when the message lacks it (connection failures often have an empty message). */
+export function describeError(error: unknown): string {
+  const e = error as { message?: string; code?: string; name?: string };
+  const message = e?.message || e?.name || String(error);
+  return e?.code && !message.includes(e.code) ? `${e.code}: ${message}` : message;
+}

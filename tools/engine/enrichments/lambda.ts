@@ -9,12 +9,14 @@
  *   error fails the enrichment stage; "Partial batch failure handling of the enrichment is not supported".
  * - "If you don't want to invoke the target, return an empty response, such as "", {}, or []";
  *   `[{}]` invokes it with one empty item
- *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/pipes-enrichment.html).
+ *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/pipes-enrichment.html). `null` and
+ *   single values are points where AWS is silent (unspecified.ts).
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { PipeDefinition } from '../../pipe/definition';
 import { cachedTemplate, pipeVariables } from '../../pipe/input-template';
-import { PipeClients, PipeStageError, StageOptions } from '../stage';
+import { describeError, isInternalFailure, PipeClients, PipeStageError, StageOptions } from '../stage';
+import { UnspecifiedReporter } from '../unspecified';
 
 /**
  * Runs the enrichment stage: applies the enrichment input template to each record, invokes the
@@ -58,13 +60,22 @@ export async function enrich(
       throw new Error(`the function returned an error (${response.FunctionError}): ${describeFunctionError(responseText)}`);
     }
   } catch (error) {
-    const message = `Enrichment ${pipe.enrichment.arn} failed: ${(error as Error).message}`;
+    // A function error is the customer's; the Lambda service unreachable or failing on its side is internal.
+    const internal = isInternalFailure(error);
+    const message = `Enrichment ${pipe.enrichment.arn} failed: ${describeError(error)}`;
     report('ENRICHMENT_INVOCATION_FAILED', { awsRequest: request, awsResponse: responseText, error: { message, awsService: 'lambda' } });
     report('ENRICHMENT_STAGE_FAILED', { error: { message } });
-    throw new PipeStageError('ENRICHMENT', message);
+    throw new PipeStageError('ENRICHMENT', message, { internal });
   }
   report('ENRICHMENT_INVOCATION_SUCCEEDED', { awsRequest: request, awsResponse: responseText });
-  const items = parseEnrichmentResponse(responseText);
+  let items: unknown[];
+  try {
+    items = parseEnrichmentResponse(responseText, records.length, options.unspecified ?? (() => undefined));
+  } catch (error) {
+    // Under strict, a point where AWS is silent fails the execution (UnspecifiedBehaviourError).
+    report('ENRICHMENT_STAGE_FAILED', { error: { message: (error as Error).message } });
+    throw error;
+  }
   report('ENRICHMENT_STAGE_SUCCEEDED', { payload: items });
   return items;
 }
@@ -81,21 +92,35 @@ function describeFunctionError(payload: string): string {
   return payload.slice(0, 500);
 }
 
-/** An array is the batch; an empty response (`""`, `{}`, `[]`, `null`, nothing) is no item; any other value is one item. */
-function parseEnrichmentResponse(text: string): unknown[] {
+/**
+ * The items of the enrichment's answer: an array is the items; the empty responses the enrichment page
+ * lists (`""`, `{}`, `[]`) are no item. Where the page is silent: `null` or no answer at all is no item
+ * (`enrichment-null-result`), and any other single value is one item (`enrichment-non-array-result`).
+ */
+function parseEnrichmentResponse(text: string, records: number, unspecified: UnspecifiedReporter): unknown[] {
+  const batch = `a batch of ${records} record${records === 1 ? '' : 's'}`;
   if (text.trim() === '') {
+    unspecified('enrichment-null-result', `the enrichment answered nothing for ${batch}; the target was not invoked`);
     return [];
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
+    unspecified('enrichment-non-array-result', `the enrichment answered text that is not JSON for ${batch}; it is sent as one message`);
     return [text];
   }
-  const empty = value === null || value === ''
-    || (typeof value === 'object' && !Array.isArray(value) && Object.keys(value as object).length === 0);
+  if (value === null) {
+    unspecified('enrichment-null-result', `the enrichment answered null for ${batch} (a handler that does not return answers null); the target was not invoked`);
+    return [];
+  }
+  const empty = value === '' || (typeof value === 'object' && !Array.isArray(value) && Object.keys(value as object).length === 0);
   if (empty) {
     return [];
   }
-  return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) {
+    return value;
+  }
+  unspecified('enrichment-non-array-result', `the enrichment answered one ${typeof value} instead of an array for ${batch}; it is sent as one message`);
+  return [value];
 }

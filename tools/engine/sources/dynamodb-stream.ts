@@ -168,6 +168,19 @@ async function streamArnByLabel(client: DynamoDBStreamsClient, sourceArn: string
   return found.StreamArn;
 }
 
+/**
+ * How far `ApproximateCreationDateTime` may lie before the record's real creation. DynamoDB rounds it
+ * "down to the closest second"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html);
+ * DynamoDB Local rounds it down to the minute (observed with DynamoDB Local 3.3.0). A record's age is
+ * measured from the latest moment it can have been created: the earlier of when it was first read
+ * (it existed by then) and its stamp plus this rounding. That is never after its real creation, so
+ * the age is never over-estimated, and for a record read as it arrives it is right to the poll
+ * interval. A record read long after it was written (TRIM_HORIZON) can look up to a minute younger
+ * than it is.
+ */
+const CREATION_TIME_ROUNDING_MS = 60_000;
+
 interface ShardState {
   readonly shard: Shard;
   status: 'waiting' | 'handed-out' | 'finished';
@@ -319,7 +332,8 @@ export class DynamoDBStreamSource implements StreamSource {
           iterator = await this.iterator(state, last);
           continue;
         }
-        const records = raw.map(record => this.sourceRecord(record, shardId));
+        const readAt = Date.now();
+        const records = raw.map(record => this.sourceRecord(record, shardId, readAt));
         last = records[records.length - 1]?.sequenceNumber ?? last;
         if (records.length === 0 && !iterator) {
           state.status = 'finished';
@@ -331,9 +345,10 @@ export class DynamoDBStreamSource implements StreamSource {
     return { shardId, next };
   }
 
-  private sourceRecord(raw: _Record, shardId: string): SourceRecord {
+  /** @param readAt when the page holding the record was read (the record existed by then) */
+  private sourceRecord(raw: _Record, shardId: string, readAt: number): SourceRecord {
     const event = toPipeRecord(raw, this.options.streamArn, this.region);
-    const arrivalMs = raw.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now();
+    const arrivalMs = raw.dynamodb?.ApproximateCreationDateTime?.getTime() ?? readAt;
     return {
       event,
       shardId,
@@ -342,7 +357,7 @@ export class DynamoDBStreamSource implements StreamSource {
       eventName: raw.eventName,
       keys: event.dynamodb.Keys,
       approximateArrivalMs: arrivalMs,
-      latestCreationMs: arrivalMs,
+      latestCreationMs: Math.min(readAt, arrivalMs + CREATION_TIME_ROUNDING_MS),
       bytes: Buffer.byteLength(JSON.stringify(event)),
     };
   }

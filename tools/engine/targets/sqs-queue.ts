@@ -16,7 +16,8 @@ import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageBatchRequestEnt
 import { parseArn } from '../../cloudformation/arn';
 import { PipeDefinition, SQS_TARGET_BATCH_SIZE_LIMIT } from '../../pipe/definition';
 import { cachedTemplate, parseJsonPath, pipeVariables, select } from '../../pipe/input-template';
-import { PipeClients, PipeStageError, StageOptions } from '../stage';
+import { describeError, isInternalFailure, PipeClients, PipeStageError, PipeStageErrorOptions, StageOptions, TargetResult } from '../stage';
+import { DEFAULT_READINGS, UnspecifiedBehaviourError, UnspecifiedId, UnspecifiedReporter } from '../unspecified';
 
 /** Most entries one `SendMessageBatch` accepts, and so the most items an SQS target takes per execution. */
 export const SQS_TARGET_BATCH_LIMIT = SQS_TARGET_BATCH_SIZE_LIMIT;
@@ -43,7 +44,14 @@ export async function queueUrlOf(sqs: SQSClient, queueArn: string): Promise<stri
   return url;
 }
 
-function dynamicParameter(value: string | undefined, item: unknown, what: string): string | undefined {
+/**
+ * A static value, or the value a JSON path selects in the item. A path that selects nothing (or an
+ * object) is a point where AWS is silent (`group-id-path-selects-nothing`,
+ * `deduplication-id-path-selects-nothing`): the transformation fails.
+ */
+function dynamicParameter(
+  value: string | undefined, item: unknown, what: string, point: UnspecifiedId, unspecified: UnspecifiedReporter,
+): string | undefined {
   if (value === undefined) {
     return undefined;
   }
@@ -52,33 +60,66 @@ function dynamicParameter(value: string | undefined, item: unknown, what: string
   }
   const found = select(item, parseJsonPath(value, what));
   if (!found.found || found.value === null || typeof found.value === 'object') {
-    throw new Error(`${what} ${value} selects no string in the item`);
+    const problem = `${what} ${value} selects no string in the item`;
+    unspecified(point, `${problem}; the target transformation fails`);
+    throw new Error(problem);
   }
   return String(found.value);
+}
+
+/** An item that would be a message with an empty body, which SQS refuses ("The minimum size is one character"). */
+function isEmptyItem(item: unknown): boolean {
+  return item === '' || item === null;
 }
 
 /**
  * Runs the target stage: applies the target input template to each item and sends them to the
  * queue with one `SendMessageBatch`. No items: the target is not invoked.
- * @throws PipeStageError (`TARGET`) for more than 10 items, a failed transformation or a send that failed for any entry
+ * @throws PipeStageError (`TARGET`) for more than 10 items (reading `fail-execution`), a failed transformation or
+ *   a send that failed for any entry (`failedItems` names the refused items by position)
  */
-export async function sendToTarget(pipe: PipeDefinition, clients: PipeClients, items: readonly unknown[], options: StageOptions = {}): Promise<void> {
+export async function sendToTarget(
+  pipe: PipeDefinition, clients: PipeClients, items: readonly unknown[], options: StageOptions = {},
+): Promise<TargetResult> {
   const report = options.report ?? (() => undefined);
-  report('TARGET_STAGE_ENTERED');
-  if (items.length === 0) {
+  const unspecified = options.unspecified ?? (() => undefined);
+  const readings = { ...DEFAULT_READINGS, ...options.readings };
+  const skip = (): TargetResult => {
     report('TARGET_INVOCATION_SKIPPED');
     report('TARGET_STAGE_SKIPPED');
-    return;
+    return { invoked: false, sent: 0 };
+  };
+  report('TARGET_STAGE_ENTERED');
+  if (items.length === 0) {
+    return skip();
   }
-  const fail = (step: 'TARGET_TRANSFORMATION_FAILED' | 'TARGET_INVOCATION_FAILED' | 'TARGET_INVOCATION_PARTIALLY_FAILED' | undefined, message: string, extra: object = {}): never => {
+  const fail = (
+    step: 'TARGET_TRANSFORMATION_FAILED' | 'TARGET_INVOCATION_FAILED' | 'TARGET_INVOCATION_PARTIALLY_FAILED' | undefined,
+    message: string, extra: object = {}, errorOptions: PipeStageErrorOptions = {},
+  ): never => {
     if (step) {
       report(step, { ...extra, error: { message, awsService: step === 'TARGET_TRANSFORMATION_FAILED' ? undefined : 'sqs' } });
     }
     report('TARGET_STAGE_FAILED', { error: { message } });
-    throw new PipeStageError('TARGET', message);
+    throw new PipeStageError('TARGET', message, errorOptions);
   };
   if (items.length > SQS_TARGET_BATCH_LIMIT) {
-    fail(undefined, `The enrichment returned ${items.length} items; an SQS target takes at most ${SQS_TARGET_BATCH_LIMIT} per execution, so the target was not invoked`);
+    const skipping = readings['enrichment-too-many-items'] === 'skip-target';
+    const problem = `The enrichment returned ${items.length} items; an SQS target takes at most ${SQS_TARGET_BATCH_LIMIT} per execution, so the target was not invoked`;
+    unspecified('enrichment-too-many-items', `${problem}; the execution ${skipping ? 'ends without invoking the target (reading skip-target)' : 'fails (reading fail-execution)'}`);
+    if (skipping) {
+      return skip();
+    }
+    fail(undefined, problem);
+  }
+  // Items that would be empty messages are not sent (where AWS is silent: enrichment-empty-item). Entry ids
+  // keep the item's position, so that a refused entry maps back to its item.
+  const empties = items.filter(isEmptyItem).length;
+  if (empties > 0) {
+    unspecified('enrichment-empty-item', `${empties} of the enrichment's ${items.length} items ${empties === 1 ? 'is' : 'are'} an empty string or null; not sent as empty messages`);
+    if (empties === items.length) {
+      return skip();
+    }
   }
   let entries: SendMessageBatchRequestEntry[];
   try {
@@ -86,17 +127,23 @@ export async function sendToTarget(pipe: PipeDefinition, clients: PipeClients, i
     const transform = sqs.inputTemplate === undefined ? undefined : cachedTemplate(sqs.inputTemplate, 'TargetParameters.InputTemplate');
     if (transform) report('TARGET_TRANSFORMATION_STARTED');
     const vars = pipeVariables(pipe);
-    entries = items.map((item, index) => {
+    entries = items.flatMap((item, index) => {
+      if (isEmptyItem(item)) return [];
       const body = transform ? transform.apply(item, vars) : item;
-      return {
+      return [{
         Id: String(index),
         MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
-        MessageGroupId: dynamicParameter(sqs.messageGroupId, item, 'SqsQueueParameters.MessageGroupId'),
-        MessageDeduplicationId: dynamicParameter(sqs.messageDeduplicationId, item, 'SqsQueueParameters.MessageDeduplicationId'),
-      };
+        MessageGroupId: dynamicParameter(sqs.messageGroupId, item, 'SqsQueueParameters.MessageGroupId', 'group-id-path-selects-nothing', unspecified),
+        MessageDeduplicationId: dynamicParameter(sqs.messageDeduplicationId, item, 'SqsQueueParameters.MessageDeduplicationId', 'deduplication-id-path-selects-nothing', unspecified),
+      }];
     });
     if (transform) report('TARGET_TRANSFORMATION_SUCCEEDED', { payload: entries.map(e => e.MessageBody) });
   } catch (error) {
+    if (error instanceof UnspecifiedBehaviourError) {
+      report('TARGET_TRANSFORMATION_FAILED', { error: { message: error.message } });
+      report('TARGET_STAGE_FAILED', { error: { message: error.message } });
+      throw error;
+    }
     return fail('TARGET_TRANSFORMATION_FAILED', `Target input transformation failed: ${(error as Error).message}`);
   }
   report('TARGET_INVOCATION_STARTED');
@@ -106,14 +153,20 @@ export async function sendToTarget(pipe: PipeDefinition, clients: PipeClients, i
     queueUrl = await queueUrlOf(clients.sqs, pipe.target.queueArn);
     response = await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }), { abortSignal: options.abortSignal });
   } catch (error) {
-    return fail('TARGET_INVOCATION_FAILED', `SendMessageBatch to ${pipe.target.queueArn} failed: ${(error as Error).message}`, { awsRequest: { Entries: entries } });
+    // The queue unreachable or failing on its side is a pipe internal error; a refused request is the customer's.
+    return fail('TARGET_INVOCATION_FAILED', `SendMessageBatch to ${pipe.target.queueArn} failed: ${describeError(error)}`,
+      { awsRequest: { Entries: entries } }, { internal: isInternalFailure(error) });
   }
   const failed = response.Failed ?? [];
   if (failed.length > 0) {
     const step = failed.length === entries.length ? 'TARGET_INVOCATION_FAILED' : 'TARGET_INVOCATION_PARTIALLY_FAILED';
+    const failedItems = failed.map(f => ({ index: Number(f.Id), message: `${f.Code}: ${f.Message}` }));
+    // SenderFault false: SQS failed the entry on its side (internal); true: it refused the entry (the customer's).
+    const internal = failed.every(f => f.SenderFault === false);
     fail(step, `SendMessageBatch to ${pipe.target.queueArn} failed for ${failed.length} of ${entries.length} messages: ${failed.map(f => `${f.Code}: ${f.Message}`).join('; ')}`,
-      { awsRequest: { Entries: entries }, awsResponse: response });
+      { awsRequest: { Entries: entries }, awsResponse: response }, { internal, failedItems });
   }
   report('TARGET_INVOCATION_SUCCEEDED', { awsRequest: { Entries: entries }, awsResponse: { Successful: response.Successful } });
   report('TARGET_STAGE_SUCCEEDED', { payload: entries.map(e => e.MessageBody) });
+  return { invoked: true, sent: entries.length };
 }
