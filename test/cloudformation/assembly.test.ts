@@ -73,10 +73,27 @@ describe('loadCloudAssembly', () => {
     directories.push(outer);
     cpSync(nested, path.join(outer, 'assembly-Stage'), { recursive: true });
     writeFileSync(path.join(outer, 'manifest.json'), JSON.stringify({
+      version: '39.0.0',
       artifacts: { 'assembly-Stage': { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-Stage' } } },
     }));
     const assembly = loadCloudAssembly(outer);
     expect(assembly.stacks.map((stack) => [stack.id, stack.directory])).toEqual([['Inner', path.join(outer, 'assembly-Stage')]]);
+  });
+
+  test('refuses a manifest the CDK did not write (no version), naming it', () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'cloud-assembly-test-'));
+    directories.push(directory);
+    writeFileSync(path.join(directory, 'manifest.json'), JSON.stringify({ artifacts: {} }));
+    expect(() => loadCloudAssembly(directory)).toThrow(
+      `${directory}/manifest.json is not a cloud assembly manifest: it has no "version" (the CDK writes one into every manifest.json it synthesizes)`);
+  });
+
+  test('refuses a manifest the cloud assembly schema refuses, with the CDK\'s reason', () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'cloud-assembly-test-'));
+    directories.push(directory);
+    writeFileSync(path.join(directory, 'manifest.json'), JSON.stringify({ version: '39.0.0', artifacts: { S: { type: 'aws:cloudformation:stack' } } }));
+    expect(() => loadCloudAssembly(directory)).toThrow(
+      `${directory}/manifest.json is not a cloud assembly manifest the CDK can read: Invalid CloudFormation stack artifact. Missing "templateFile" property in cloud assembly manifest`);
   });
 
   test('refuses a directory without manifest.json', () => {
@@ -84,6 +101,38 @@ describe('loadCloudAssembly', () => {
     directories.push(directory);
     expect(() => loadCloudAssembly(directory)).toThrow(
       `${directory} is not a cloud assembly: it has no manifest.json (synthesize the app with 'cdk synth -o ${directory}')`);
+  });
+});
+
+describe('pseudo parameters', () => {
+  // AWS::Partition and AWS::URLSuffix by region:
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
+  // (aws, aws-cn for China, aws-us-gov for GovCloud (US); amazonaws.com.cn in China). The partition
+  // of a region and its suffix come from the AWS SDK's endpoint partition data.
+  test.each([
+    ['eu-west-1', 'aws', 'amazonaws.com'],
+    ['cn-north-1', 'aws-cn', 'amazonaws.com.cn'],
+    ['us-gov-west-1', 'aws-us-gov', 'amazonaws.com'],
+    ['us-iso-east-1', 'aws-iso', 'c2s.ic.gov'],
+    ['us-isob-east-1', 'aws-iso-b', 'sc2s.sgov.gov'],
+  ])('a stack in %s is in partition %s, URL suffix %s, and its derived ARNs too', (region, partition, urlSuffix) => {
+    const directory = writeAssembly({
+      Stack: { environment: `aws://123456789012/${region}`, template: { Resources: { Fn: { Type: 'AWS::Lambda::Function', Properties: {} } } } },
+    });
+    directories.push(directory);
+    const local = new LocalAssembly(loadCloudAssembly(directory));
+    const stack = local.stack('Stack');
+    expect(local.resolve(stack, {
+      partition: { Ref: 'AWS::Partition' },
+      urlSuffix: { Ref: 'AWS::URLSuffix' },
+      stackId: { Ref: 'AWS::StackId' },
+      functionArn: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+    })).toEqual({
+      partition,
+      urlSuffix,
+      stackId: `arn:${partition}:cloudformation:${region}:123456789012:stack/Stack/local`,
+      functionArn: `arn:${partition}:lambda:${region}:123456789012:function:Stack-Fn`,
+    });
   });
 });
 

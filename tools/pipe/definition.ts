@@ -79,15 +79,29 @@ export interface PipeDefinition {
   readonly logging?: PipeLoggingDefinition;
 }
 
-/** `arn:<partition>:dynamodb:<region>:<account>:table/<name>/stream/<label>` */
-export const DYNAMODB_STREAM_ARN = /^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):(\d{12}):table\/[^/]+\/stream\/[^/]+$/;
-/** `arn:<partition>:sqs:<region>:<account>:<queue name>` */
-export const SQS_QUEUE_ARN = /^arn:(aws[a-z-]*):sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,75}(?:\.fifo)?)$/;
-/** `arn:<partition>:lambda:<region>:<account>:function:<name>[:<version or alias>]` */
-export const LAMBDA_FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:[A-Za-z0-9_-]+(?::[A-Za-z0-9$_-]+)?$/;
-
 /** The most records one batch may hold with an SQS target (SendMessageBatch takes 10 entries). */
 export const SQS_TARGET_BATCH_SIZE_LIMIT = 10;
+
+/**
+ * Limits of the Pipes API's CreatePipe request (the tools' copy, until src/private/pipes-limits.ts is
+ * the one copy):
+ * - `Name`: 1 to 64 characters of `[.\-_A-Za-z0-9]`: https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_Pipe.html
+ * - `FilterCriteria.Filters`: at most 5: https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_FilterCriteria.html
+ * - `Filter.Pattern`: at most 4096 characters: https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_Filter.html
+ * - `InputTemplate`: at most 8192 characters, "to remove an input template, specify an empty string":
+ *   https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeTargetParameters.html,
+ *   https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeEnrichmentParameters.html
+ * - `MessageGroupId`, `MessageDeduplicationId`: at most 100 characters:
+ *   https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeTargetSqsQueueParameters.html
+ */
+export const PIPES_API_LIMITS = {
+  pipeName: /^[.\-_A-Za-z0-9]{1,64}$/,
+  pipeNameMaxLength: 64,
+  filters: 5,
+  patternLength: 4096,
+  inputTemplateLength: 8192,
+  sqsParameterLength: 100,
+} as const;
 
 /**
  * What the local runner and the replay need of a DynamoDB stream source, whether the pipe was read

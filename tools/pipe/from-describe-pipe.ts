@@ -6,132 +6,23 @@
  * with a message naming the field, never ignored.
  */
 import type { DescribePipeCommandOutput, DescribePipeResponse } from '@aws-sdk/client-pipes';
-import { DYNAMODB_STREAM_ARN, LAMBDA_FUNCTION_ARN, PipeDefinition, pipeArnOf, SQS_QUEUE_ARN, sourceProblem } from './definition';
+import { PipeDefinition, pipeArnOf } from './definition';
+import { UnsupportedPipeError, validatePipe } from './validate';
 
-/** The pipe cannot be executed by these tools. */
-export class UnsupportedPipeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedPipeError';
-  }
-}
+export { UnsupportedPipeError } from './validate';
 
 /**
- * Turns a `DescribePipe` response into the pipe the replay executes.
+ * Turns a `DescribePipe` response into the pipe the replay executes, checked by the same validation
+ * as a pipe read from a template (validate.ts).
  *
  * @throws UnsupportedPipeError naming the field when the pipe has a source, enrichment or target
- *   these tools cannot execute, or a value outside the Pipes API's range.
+ *   these tools cannot execute, or a value the Pipes API refuses.
  */
 export function pipeFromDescribePipe(response: DescribePipeResponse | DescribePipeCommandOutput): PipeDefinition {
-  const name = response.Name;
-  if (!name) {
+  if (!response.Name) {
     throw new UnsupportedPipeError('DescribePipe returned no Name');
   }
-  const refuse = (what: string): never => {
-    throw new UnsupportedPipeError(`Pipe ${name}: ${what}`);
-  };
-
-  const desiredState = response.DesiredState;
-  if (desiredState !== 'RUNNING' && desiredState !== 'STOPPED') {
-    return refuse(desiredState === 'DELETED'
-      ? 'DesiredState is DELETED (the pipe is being deleted)'
-      : `DesiredState ${JSON.stringify(desiredState)} is not RUNNING or STOPPED`);
-  }
-
-  const streamArn = response.Source;
-  if (!streamArn || !DYNAMODB_STREAM_ARN.test(streamArn)) {
-    refuse(`Source ${JSON.stringify(streamArn)} is not a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>); `
-      + 'only pipes with a DynamoDB stream source can be executed');
-  }
-  const parameters = response.SourceParameters?.DynamoDBStreamParameters;
-  if (!parameters) {
-    refuse('SourceParameters.DynamoDBStreamParameters is missing');
-  }
-  const startingPosition = parameters!.StartingPosition;
-  if (startingPosition !== 'LATEST' && startingPosition !== 'TRIM_HORIZON') {
-    refuse(`SourceParameters.DynamoDBStreamParameters.StartingPosition ${JSON.stringify(startingPosition)} is not LATEST or TRIM_HORIZON`);
-  }
-  const onPartialBatchItemFailure = parameters!.OnPartialBatchItemFailure;
-  if (onPartialBatchItemFailure !== undefined && onPartialBatchItemFailure !== 'AUTOMATIC_BISECT') {
-    refuse(`SourceParameters.DynamoDBStreamParameters.OnPartialBatchItemFailure ${JSON.stringify(onPartialBatchItemFailure)} is not AUTOMATIC_BISECT`);
-  }
-  const source = {
-    batchSize: parameters!.BatchSize ?? undefined,
-    maximumBatchingWindowSeconds: parameters!.MaximumBatchingWindowInSeconds ?? 0,
-    maximumRetryAttempts: parameters!.MaximumRetryAttempts ?? -1,
-    maximumRecordAgeSeconds: parameters!.MaximumRecordAgeInSeconds ?? -1,
-    parallelizationFactor: parameters!.ParallelizationFactor ?? 1,
-  };
-  const problem = sourceProblem(source);
-  if (problem) {
-    refuse(problem);
-  }
-  const deadLetterQueueArn = parameters!.DeadLetterConfig?.Arn;
-  if (deadLetterQueueArn !== undefined && !SQS_QUEUE_ARN.test(deadLetterQueueArn)) {
-    refuse(`SourceParameters.DynamoDBStreamParameters.DeadLetterConfig.Arn ${JSON.stringify(deadLetterQueueArn)} is not an SQS queue ARN`);
-  }
-
-  const filterPatterns = (response.SourceParameters?.FilterCriteria?.Filters ?? []).map((filter, i) => {
-    const pattern = filter.Pattern;
-    if (typeof pattern !== 'string' || pattern === '') {
-      refuse(`SourceParameters.FilterCriteria.Filters[${i}].Pattern is missing`);
-    }
-    try {
-      JSON.parse(pattern!);
-    } catch (error) {
-      refuse(`SourceParameters.FilterCriteria.Filters[${i}].Pattern is not JSON (${(error as Error).message})`);
-    }
-    return pattern!;
-  });
-
-  let enrichment: PipeDefinition['enrichment'];
-  if (response.Enrichment) {
-    if (!LAMBDA_FUNCTION_ARN.test(response.Enrichment)) {
-      refuse(`Enrichment ${JSON.stringify(response.Enrichment)} is not a Lambda function ARN; only Lambda enrichments can be executed`);
-    }
-    if (response.EnrichmentParameters?.HttpParameters !== undefined) {
-      refuse('EnrichmentParameters.HttpParameters is set; it applies to API destination enrichments, which cannot be executed');
-    }
-    const inputTemplate = response.EnrichmentParameters?.InputTemplate;
-    enrichment = { arn: response.Enrichment, ...(inputTemplate !== undefined ? { inputTemplate } : {}) };
-  } else if (response.EnrichmentParameters?.InputTemplate !== undefined || response.EnrichmentParameters?.HttpParameters !== undefined) {
-    refuse('EnrichmentParameters are set but there is no Enrichment');
-  }
-
-  const queueArn = response.Target;
-  if (!queueArn || !SQS_QUEUE_ARN.test(queueArn)) {
-    refuse(`Target ${JSON.stringify(queueArn)} is not an SQS queue ARN (arn:aws:sqs:<region>:<account>:<queue>); only SQS targets can be executed`);
-  }
-  const { InputTemplate: targetTemplate, SqsQueueParameters: sqsParameters, ...otherTargetParameters } = response.TargetParameters ?? {};
-  const otherTargetKinds = Object.entries(otherTargetParameters).filter(([, value]) => value !== undefined).map(([key]) => key);
-  if (otherTargetKinds.length > 0) {
-    refuse(`TargetParameters.${otherTargetKinds.join(', TargetParameters.')} set for an SQS target; only SqsQueueParameters and InputTemplate apply`);
-  }
-
-  return {
-    name,
-    ...(response.Arn ? { arn: response.Arn } : {}),
-    desiredState: desiredState!,
-    source: {
-      streamArn: streamArn!,
-      startingPosition: startingPosition!,
-      batchSize: source.batchSize!,
-      maximumBatchingWindowSeconds: source.maximumBatchingWindowSeconds,
-      maximumRetryAttempts: source.maximumRetryAttempts,
-      maximumRecordAgeSeconds: source.maximumRecordAgeSeconds,
-      ...(onPartialBatchItemFailure ? { onPartialBatchItemFailure: 'AUTOMATIC_BISECT' as const } : {}),
-      parallelizationFactor: source.parallelizationFactor,
-      ...(deadLetterQueueArn ? { deadLetterQueueArn } : {}),
-    },
-    filterPatterns,
-    ...(enrichment ? { enrichment } : {}),
-    target: {
-      queueArn: queueArn!,
-      ...(targetTemplate !== undefined ? { inputTemplate: targetTemplate } : {}),
-      ...(sqsParameters?.MessageGroupId !== undefined ? { messageGroupId: sqsParameters.MessageGroupId } : {}),
-      ...(sqsParameters?.MessageDeduplicationId !== undefined ? { messageDeduplicationId: sqsParameters.MessageDeduplicationId } : {}),
-    },
-  };
+  return validatePipe(response);
 }
 
 /** The `DescribePipe` response for a pipe, as the Pipes API returns it: the inverse of {@link pipeFromDescribePipe}. */
@@ -168,6 +59,9 @@ export function describePipeResponse(pipe: PipeDefinition, times: { created: Dat
         ...(pipe.target.messageDeduplicationId !== undefined ? { MessageDeduplicationId: pipe.target.messageDeduplicationId } : {}),
       },
     },
+    ...(pipe.logging ? {
+      LogConfiguration: { Level: pipe.logging.level, ...(pipe.logging.includeExecutionData ? { IncludeExecutionData: ['ALL'] } : {}) },
+    } : {}),
     CreationTime: times.created,
     LastModifiedTime: times.modified,
   };

@@ -39,6 +39,7 @@ function assembly(template: Template): LocalAssembly {
   const id = `Stack${++counter}`;
   writeFileSync(path.join(directory, `${id}.template.json`), JSON.stringify(template));
   writeFileSync(path.join(directory, 'manifest.json'), JSON.stringify({
+    version: '39.0.0',
     artifacts: { [id]: { type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/eu-west-1', properties: { templateFile: `${id}.template.json` } } },
   }));
   return new LocalAssembly(loadCloudAssembly(directory));
