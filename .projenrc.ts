@@ -58,6 +58,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fauxqs@1.9.2',
     '@aws-sdk/client-lambda@^3.900.0',
     '@aws-sdk/client-pipes@^3.900.0',
+    // The local run's catch-all endpoint is tested with the SDK clients of services that have no local
+    // endpoint, one per error protocol (SNS: query; S3: REST-XML).
+    '@aws-sdk/client-sns@^3.900.0',
+    '@aws-sdk/client-s3@^3.900.0',
     // ARNs in the local tools are parsed by the SDK's own parser, not by split(':').
     '@aws-sdk/util-arn-parser@^3.900.0',
     '@smithy/node-http-handler@^4.0.0',
