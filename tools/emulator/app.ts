@@ -10,6 +10,14 @@
  * standard endpoint variables (`AWS_ENDPOINT_URL_<SERVICE>`), which `startLocalApp` sets in this
  * process while the app runs (and restores on `stop()`):
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+ * `AWS_ENDPOINT_URL`, the endpoint of every other service, is the catch-all (catch-all/), which
+ * answers with an error naming the service: nothing reaches AWS. Neither this process while the app
+ * runs nor the functions see the caller's credentials, profiles or AWS config files
+ * (support/aws-environment.ts).
+ *
+ * The services in child processes (DynamoDB Local, the SQS emulator) are supervised: one that exits
+ * unexpectedly is logged by name, pid and cause, `failed` resolves with that error and `idle()`
+ * rejects with it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -19,11 +27,12 @@ import { apiRoutesFromTemplate, startApiServer } from './apigateway/rest-api';
 import { LocalAssembly, loadCloudAssembly } from '../cloudformation/assembly';
 import { startDynamoDBLocal } from './backends/dynamodb-local';
 import { startSqsEmulator } from './backends/sqs-emulator';
+import { startCatchAllApi } from './catch-all/catch-all-api';
 import { functionsFromTemplate, type LocalFunction } from './lambda/functions';
 import { startLambdaService } from './lambda/invoke-api';
 import { startPipesApi } from './pipes/describe-pipe-api';
 import { createResources, type LocalQueue, type LocalResources, type LocalTable } from './resources/resources';
-import { freePort } from './support/processes';
+import { NO_CALLER_CONFIGURATION, processEnvironmentChanges } from './support/aws-environment';
 import { type LocalService } from './support/service';
 import { type PipeRunner, type PipeRunnerOptions, startPipeRunner } from '../engine/runner';
 import type { PipeDefinition } from '../pipe/definition';
@@ -61,6 +70,8 @@ export interface LocalAppOptions {
    * @default stderr
    */
   readonly log?: (line: string) => void;
+  /** Aborts the start: whatever has started is stopped, and the start rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** One pipe running locally, with the resources around it. */
@@ -105,18 +116,35 @@ export interface LocalApp {
   readonly functions: readonly LocalFunction[];
   readonly pipes: readonly LocalPipe[];
   readonly runners: readonly PipeRunner[];
+  /**
+   * Resolves with the first failure of the run that no call reports, such as a service whose process
+   * died (`DynamoDB Local (pid 123) exited unexpectedly: SIGKILL`); never settles while all is well.
+   */
+  readonly failed: Promise<Error>;
   /** The table or queue with this construct path (`aws:cdk:path`, e.g. `Stack/Table/Resource`) or logical id. */
   table(pathOrLogicalId: string): LocalTable;
   queue(pathOrLogicalId: string): LocalQueue;
-  /** Resolves when every pipe has read its streams to the end and has nothing in flight. */
+  /**
+   * Resolves when every pipe has read its streams to the end and has nothing in flight; rejects with
+   * the run's failure (see `failed`) when a service died.
+   */
   idle(timeoutMs?: number): Promise<void>;
   /** Stops everything started (DynamoDB Local's JVM included) and restores this process's environment. */
   stop(): Promise<void>;
 }
 
 const ENDPOINT_VARIABLES = [
-  'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_PIPES',
+  'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_PIPES',
 ];
+
+/** The services a local run serves, as the catch-all names them. */
+const SERVED = ['DynamoDB', 'DynamoDB Streams', 'SQS', 'Lambda (Invoke)', 'EventBridge Pipes (DescribePipe)'];
+
+/**
+ * After a runner fails, how long to wait for the exit of the service that may have caused it (its
+ * connection errors often arrive before its exit is reported), so that the failure names the cause.
+ */
+const CAUSE_GRACE_MS = 1_000;
 
 /**
  * Starts the app of a cloud assembly locally. On failure, stops whatever had started and rethrows.
@@ -125,7 +153,28 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stops: (() => Promise<void>)[] = [];
   const savedEnvironment = new Map<string, string | undefined>();
+  const setEnvironment = (changes: Readonly<Record<string, string | undefined>>) => {
+    for (const [name, value] of Object.entries(changes)) {
+      if (!savedEnvironment.has(name)) savedEnvironment.set(name, process.env[name]);
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
   let stopping: Promise<void> | undefined;
+  let failure: Error | undefined;
+  let reportFailure!: (error: Error) => void;
+  const failed = new Promise<Error>((resolve) => {
+    reportFailure = resolve;
+  });
+  /** Watches a service in a child process for an exit before `stop()`. */
+  const watch = (service: LocalService) => {
+    void service.died?.then((error) => {
+      if (stopping !== undefined) return;
+      failure ??= error;
+      log(`${error.message}; the local run cannot go on (stop it, or restart it)`);
+      reportFailure(error);
+    });
+  };
   const stopAll = () => {
     stopping ??= (async () => {
       // Last started, first stopped: the runners stop reading before the services go away.
@@ -142,7 +191,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
 
   try {
     // The JVM takes the longest: start both services while the assembly is being made.
-    const servicesStarted = Promise.allSettled([startDynamoDBLocal(), startSqsEmulator()]);
+    const signal = options.signal;
+    const servicesStarted = Promise.allSettled([startDynamoDBLocal({ log, signal }), startSqsEmulator({ signal })]);
     const [assemblyDir, started] = await Promise.all([Promise.resolve(options.assemblyDir).catch(async (error) => {
       // The synth failed: stop whatever started meanwhile (DynamoDB Local's JVM included) before failing.
       for (const result of await servicesStarted) {
@@ -151,11 +201,18 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       throw error;
     }), servicesStarted]);
     for (const result of started) {
-      if (result.status === 'fulfilled') stops.push(result.value.stop);
+      if (result.status === 'fulfilled') {
+        stops.push(result.value.stop);
+        watch(result.value);
+      }
     }
-    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    signal?.throwIfAborted();
+    const startFailure = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (startFailure) throw startFailure.reason;
     const [dynamodbLocal, sqsEmulator] = started.map((result) => (result as PromiseFulfilledResult<LocalService>).value);
+    // Every other service's calls end here, with an error naming the service, instead of in AWS.
+    const catchAll = await startCatchAllApi({ served: SERVED, log });
+    stops.push(catchAll.stop);
 
     const assembly = new LocalAssembly(loadCloudAssembly(assemblyDir));
     const region = assembly.assembly.stacks[assembly.assembly.stacks.length - 1].region;
@@ -170,6 +227,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       sqs.destroy();
     }
 
+    signal?.throwIfAborted();
     // Functions and pipes read their names and ARNs through the same resolver.
     const functions = assembly.assembly.stacks.flatMap((stack) =>
       functionsFromTemplate(stack.template, stack.directory, (value) => assembly.resolveString(stack, value)));
@@ -184,37 +242,36 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     });
 
     // Endpoints: services first, so that the Lambda service hands them to the functions.
-    const lambdaPort = await freePort();
-    const pipesApi = await startPipesApi(definitions);
+    const pipesApi = await startPipesApi(definitions, { log });
     stops.push(pipesApi.stop);
-    const environment: Record<string, string> = {
+    const settings: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       ...LOCAL_CREDENTIALS,
+      AWS_ENDPOINT_URL: catchAll.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbLocal.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
-      AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${lambdaPort}`,
       AWS_ENDPOINT_URL_PIPES: pipesApi.endpoint,
     };
-    for (const [name, value] of Object.entries(environment)) {
-      if (!savedEnvironment.has(name)) savedEnvironment.set(name, process.env[name]);
-      process.env[name] = value;
-    }
-    // A session token or profile from the caller's shell would not match the local credentials.
-    for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
-      if (!savedEnvironment.has(name)) savedEnvironment.set(name, process.env[name]);
-      delete process.env[name];
-    }
+    // From here on, this process has none of the caller's credentials, profiles or config files.
+    setEnvironment(processEnvironmentChanges(settings));
 
     const lambdaService = await startLambdaService({
       functions,
-      port: lambdaPort,
-      environment: { ...LOCAL_CREDENTIALS, ...endpointsOf(environment), ...options.functionEnvironment },
+      environment: (endpoint) => ({
+        ...LOCAL_CREDENTIALS,
+        ...endpointsOf({ ...settings, AWS_ENDPOINT_URL_LAMBDA: endpoint }),
+        ...NO_CALLER_CONFIGURATION,
+        ...options.functionEnvironment,
+      }),
       log,
     });
     stops.push(lambdaService.stop);
+    const environment: Record<string, string> = { ...settings, AWS_ENDPOINT_URL_LAMBDA: lambdaService.endpoint };
+    setEnvironment({ AWS_ENDPOINT_URL_LAMBDA: lambdaService.endpoint });
 
+    signal?.throwIfAborted();
     const queueByArn = (arn: string | undefined) => resources.queues.find((queue) => queue.queueArn === arn);
     const pipes: LocalPipe[] = [];
     for (const [index, definition] of definitions.entries()) {
@@ -265,6 +322,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     if (skippedUnknown.length > 0) {
       log(`Not run locally: ${skippedUnknown.map((skipped) => `${skipped.logicalId} (${skipped.type})`).join(', ')}`);
     }
+    if (failure) throw failure;
+    signal?.throwIfAborted();
     return {
       endpoints: {
         dynamodb: dynamodbLocal.endpoint,
@@ -285,14 +344,26 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       runners: pipes.map((pipe) => pipe.runner),
       table: (key) => find(resources.tables, 'table', key),
       queue: (key) => find(resources.queues, 'queue', key),
+      failed,
       idle: async (timeoutMs) => {
-        await Promise.all(pipes.map((pipe) => pipe.runner.idle(timeoutMs)));
+        if (failure) throw failure;
+        try {
+          await Promise.race([
+            Promise.all(pipes.map((pipe) => pipe.runner.idle(timeoutMs))),
+            failed.then((error) => Promise.reject(error)),
+          ]);
+        } catch (error) {
+          if (!failure) await Promise.race([failed, new Promise((resolve) => setTimeout(resolve, CAUSE_GRACE_MS))]);
+          throw failure ?? error;
+        }
       },
       stop: stopAll,
     };
   } catch (error) {
+    // A service that died during startup explains the error its death caused (ECONNREFUSED ...).
+    if (!failure) await Promise.race([failed, new Promise((resolve) => setTimeout(resolve, 50))]);
     await stopAll();
-    throw error;
+    throw failure ?? error;
   }
 }
 

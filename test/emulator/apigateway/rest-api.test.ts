@@ -10,6 +10,8 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -50,6 +52,23 @@ function restoreEnv(): void {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
+}
+
+/** A raw HTTP request with exactly the headers given (fetch sets Host itself). */
+function rawRequest(
+  endpoint: string,
+  request: { method: string; path: string; headers: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: url.hostname, port: url.port, method: request.method, path: request.path, headers: { 'Content-Length': Buffer.byteLength(request.body ?? ''), ...request.headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(request.body);
+  });
 }
 
 beforeAll(() => setEnv({ AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey }));
@@ -185,6 +204,53 @@ describe('the dentist booking API, served locally from its synthesized template'
     const response = await post(JSON.stringify({ pad: 'x'.repeat(10 * 1024 * 1024) }));
 
     expect(response.status).toBe(413);
+  });
+
+  describe('requests that are not the user\'s', () => {
+    test('a web page\'s cross-origin booking (a "simple" text/plain POST) is refused with 403 and nothing is stored', async () => {
+      const before = await storedCount();
+      const response = await post(JSON.stringify(booking), { 'Content-Type': 'text/plain', 'Origin': 'https://evil.example' });
+
+      expect(response.status).toBe(403);
+      expect(await response.json()).toEqual({ message: 'This local endpoint answers pages of 127.0.0.1 or localhost only; a request from https://evil.example is refused.' });
+      expect(await storedCount()).toBe(before);
+    });
+
+    test('a page served from localhost (a local front end) may book', async () => {
+      const response = await post(JSON.stringify(booking), { 'Content-Type': 'application/json', 'Origin': 'http://localhost:5173' });
+
+      expect(response.status).toBe(201);
+    });
+
+    test('a request for another host name (DNS rebinding) is refused with 421 and nothing is stored', async () => {
+      const before = await storedCount();
+      const port = new URL(api!.endpoint).port;
+      const response = await rawRequest(api!.endpoint, { method: 'POST', path: '/appointments', headers: { 'Host': `rebound.example:${port}`, 'Content-Type': 'text/plain' }, body: JSON.stringify(booking) });
+
+      expect(response.status).toBe(421);
+      expect(JSON.parse(response.body)).toEqual({ message: `This local endpoint answers requests for 127.0.0.1:${port} or localhost:${port} only, not for Host 'rebound.example:${port}'.` });
+      expect(await storedCount()).toBe(before);
+    });
+  });
+
+  test('an upload the client aborts is one line in the log, not a stack trace', async () => {
+    const before = logs.length;
+    const url = new URL(api!.endpoint);
+    for (let index = 0; index < 20; index++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(url.port), '127.0.0.1', () => {
+          socket.write(`POST /appointments HTTP/1.1\r\nHost: 127.0.0.1:${url.port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"appointment":`);
+          setTimeout(() => socket.destroy(), 20);
+        });
+        socket.on('close', () => resolve());
+      });
+    }
+    for (let waited = 0; waited < 2000 && logs.length - before < 20; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(logs.slice(before)).toEqual(Array(20).fill('[api] POST /appointments: the client closed the connection before the request was complete; it is not processed'));
   });
 });
 

@@ -3,6 +3,7 @@
  * Wire behaviour follows the Invoke API reference: https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
@@ -66,6 +67,42 @@ function processExists(pid: number): boolean {
 }
 
 const decode = (payload?: Uint8Array) => JSON.parse(Buffer.from(payload ?? []).toString('utf8'));
+
+/** An Authorization header shaped like an SDK's (the local service does not check signatures). */
+const SIGNED = 'AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/lambda/aws4_request, SignedHeaders=host, Signature=0';
+
+/** A raw HTTP POST to a local service, with exactly the headers given (and Host unless given). */
+function raw(service: { endpoint: string }, request: { path: string; headers: Record<string, string>; body?: string; bodyBytes?: number }):
+Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(service.endpoint);
+  return new Promise((resolve, reject) => {
+    const length = request.bodyBytes ?? Buffer.byteLength(request.body ?? '');
+    const outgoing = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: request.path, headers: { 'Content-Length': length, ...request.headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    outgoing.on('error', reject);
+    if (request.bodyBytes === undefined) {
+      outgoing.end(request.body);
+      return;
+    }
+    // A large body in 1 MB chunks, as fast as the server reads them.
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    let sent = 0;
+    const write = () => {
+      while (sent < length) {
+        sent += chunk.length;
+        if (!outgoing.write(chunk)) {
+          outgoing.once('drain', write);
+          return;
+        }
+      }
+      outgoing.end();
+    };
+    write();
+  });
+}
 
 describe('startLambdaService', () => {
   let dir: string;
@@ -315,6 +352,84 @@ describe('startLambdaService', () => {
 
     expect(error).toMatchObject({ name: 'InvalidRequestContentException', $metadata: { httpStatusCode: 400 } });
     expect((error as Error).message).toMatch(/^Could not parse request body into json: /);
+  });
+
+  test('an execution environment that died while idle is replaced: the next invocation runs its handler in a new one', async () => {
+    const first = decode((await client.send(new InvokeCommand({ FunctionName: 'callback', Payload: '{"value":1}' }))).Payload);
+    expect(first).toEqual({ called: 1 });
+    const before = decode((await client.send(new InvokeCommand({ FunctionName: 'echo' }))).Payload).pid as number;
+
+    // Killed from outside while idle, and invoked again at once, before its exit is reported.
+    process.kill(before, 'SIGKILL');
+    const response = await client.send(new InvokeCommand({ FunctionName: 'echo', Payload: '{"again":true}' }));
+
+    expect(response.FunctionError).toBeUndefined();
+    const result = decode(response.Payload);
+    expect(result.event).toEqual({ again: true });
+    expect(result.pid).not.toBe(before);
+  });
+
+  test('an execution environment that dies while idle is reported by function, pid and signal', async () => {
+    const pid = decode((await client.send(new InvokeCommand({ FunctionName: 'other-echo' }))).Payload).pid as number;
+    process.kill(pid, 'SIGKILL');
+    const line = `[other-echo] execution environment (pid ${pid}) exited while idle: SIGKILL; the next invocation starts a new one`;
+    for (let waited = 0; waited < 5000 && !logs.includes(line); waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(logs).toContain(line);
+  });
+
+  test('a malformed percent-encoding in the function name is a 400 ValidationException, not a 500', async () => {
+    const response = await raw(service, { path: '/2015-03-31/functions/ec%ZZho/invocations', headers: { Authorization: SIGNED } });
+
+    expect(response.status).toBe(400);
+    expect(response.headers['x-amzn-errortype']).toBe('ValidationException');
+    expect(JSON.parse(response.body).message).toBe("1 validation error detected: Value 'ec%ZZho' at 'functionName' failed to satisfy constraint: Member must be valid percent-encoded UTF-8");
+  });
+
+  test('a body over 64 MB is answered 413 RequestEntityTooLargeException, not with a reset connection', async () => {
+    const response = await raw(service, { path: '/2015-03-31/functions/echo/invocations', headers: { Authorization: SIGNED }, bodyBytes: 65 * 1024 * 1024 });
+
+    expect(response.status).toBe(413);
+    expect(response.headers['x-amzn-errortype']).toBe('RequestEntityTooLargeException');
+  });
+
+  describe('requests that are not an AWS SDK\'s', () => {
+    const invokeTouch = (headers: Record<string, string>, file: string) =>
+      raw(service, { path: '/2015-03-31/functions/touch/invocations', headers: { 'Content-Type': 'text/plain', ...headers }, body: JSON.stringify({ file }) });
+
+    test('a web page\'s cross-origin request (Origin) is refused with 403 and the function does not run', async () => {
+      const file = path.join(dir, 'touched-by-a-page');
+      const response = await invokeTouch({ Origin: 'https://evil.example', Authorization: SIGNED }, file);
+
+      expect(response.status).toBe(403);
+      expect(JSON.parse(response.body).message).toBe('This local endpoint answers AWS SDK and CLI requests only; a request from a web page (Origin https://evil.example) is refused.');
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('an unsigned request (no Authorization) is refused with 403 and the function does not run', async () => {
+      const file = path.join(dir, 'touched-unsigned');
+      const response = await invokeTouch({}, file);
+
+      expect(response.status).toBe(403);
+      expect(JSON.parse(response.body).message).toBe('This local endpoint answers signed AWS SDK and CLI requests only; this request has no Authorization header.');
+      expect(existsSync(file)).toBe(false);
+    });
+
+    test('a request for another host name (DNS rebinding) is refused with 421; localhost and 127.0.0.1 with the port are served', async () => {
+      const port = new URL(service.endpoint).port;
+      const file = path.join(dir, 'touched-rebound');
+      const rebound = await invokeTouch({ Host: `evil.example:${port}`, Authorization: SIGNED }, file);
+      expect(rebound.status).toBe(421);
+      expect(JSON.parse(rebound.body).message).toBe(`This local endpoint answers requests for 127.0.0.1:${port} or localhost:${port} only, not for Host 'evil.example:${port}'.`);
+      expect(existsSync(file)).toBe(false);
+
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
+        const served = await invokeTouch({ Host: host, Authorization: SIGNED }, file);
+        expect(served.status).toBe(200);
+      }
+      expect(existsSync(file)).toBe(true);
+    });
   });
 });
 

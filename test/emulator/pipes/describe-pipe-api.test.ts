@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { DescribePipeCommand, DescribePipeResponse, NotFoundException, PipesClient } from '@aws-sdk/client-pipes';
 import { startPipesApi } from '../../../tools/emulator/pipes/describe-pipe-api';
 import { LocalService } from '../../../tools/emulator/support/service';
@@ -94,6 +95,27 @@ describe('the local Pipes API read through the unmodified SDK PipesClient', () =
     const attempt = new PipesClient({}).send(new DescribePipeCommand({ Name: 'no-such-pipe' }));
     await expect(attempt).rejects.toBeInstanceOf(NotFoundException);
     await expect(new PipesClient({}).send(new DescribePipeCommand({ Name: 'no-such-pipe' }))).rejects.toThrow('Pipe no-such-pipe does not exist.');
+  });
+
+  test('a web page (Origin), an unsigned request or another host name is refused before the pipe is described', async () => {
+    const port = Number(new URL(api.endpoint).port);
+    const get = (headers: Record<string, string>) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest({ host: '127.0.0.1', port, path: `/v1/pipes/${FULL_PIPE.name}`, headers }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body }));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    const signed = 'AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/pipes/aws4_request, SignedHeaders=host, Signature=0';
+
+    expect(await get({ Authorization: signed, Origin: 'https://evil.example' })).toEqual({ status: 403, body: JSON.stringify({ message: 'This local endpoint answers AWS SDK and CLI requests only; a request from a web page (Origin https://evil.example) is refused.' }) });
+    expect(await get({})).toEqual({ status: 403, body: JSON.stringify({ message: 'This local endpoint answers signed AWS SDK and CLI requests only; this request has no Authorization header.' }) });
+    expect((await get({ Authorization: signed, Host: `rebound.example:${port}` })).status).toBe(421);
+    const served = await get({ Authorization: signed, Host: `localhost:${port}` });
+    expect(served.status).toBe(200);
+    expect(JSON.parse(served.body).Name).toBe(FULL_PIPE.name);
   });
 
   test('refuses two pipes with one name', async () => {

@@ -21,6 +21,10 @@
  *   (a function error or a malformed result is a 502 "Internal server error");
  * - quotas (10 MB payload, 29 s integration timeout): https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html
  *
+ * Unlike API Gateway, it answers only requests for its own loopback address (Host `127.0.0.1:PORT` or
+ * `localhost:PORT`, else 421) and, from browsers, only pages of 127.0.0.1 or localhost (another
+ * `Origin` gets 403): a web page the user visits cannot book through it (../support/http.ts).
+ *
  * Not modelled (refused where the template asks for them): authorizers and API keys, non-proxy
  * integrations (AWS, HTTP, MOCK), required request parameters, OpenAPI bodies, binary media types,
  * stage throttling, usage plans, CORS preflight methods, custom gateway responses.
@@ -493,12 +497,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<LocalSe
     response.end(result.body);
   };
 
-  const logged = (request: IncomingMessage, response: ServerResponse) => handle(request, response).catch((error: Error) => {
-    log(`[api] ${request.method} ${request.url}: ${error.stack ?? error.message}`);
-    throw error;
-  });
-  return serveOnLoopback(logged, {
+  return serveOnLoopback(handle, {
     port: options.port,
+    callers: 'local-pages',
+    name: '[api]',
+    log,
     onError: (_error, _request, response) => {
       gatewayResponse(response, 500, 'InternalServerErrorException', 'Internal server error', randomUUID());
     },

@@ -1,45 +1,43 @@
 /**
  * The fauxqs SQS emulator, from the consumer's dev dependency `fauxqs`, found at run time; a Node.js
- * child process on loopback (fauxqs is an ES module) stopped with `stop()`.
+ * child process on loopback (fauxqs is an ES module) stopped with `stop()`, supervised while it runs.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
+import { serviceEnvironment } from '../support/aws-environment';
 import { requireOptional } from '../support/optional-dependencies';
-import { collectOutput, STARTUP_TIMEOUT_MS, track } from '../support/processes';
+import { collectOutput, supervise, waitForLine } from '../support/processes';
 import type { LocalService } from '../support/service';
+
+/** How the SQS emulator is named in messages. */
+export const SQS_EMULATOR = 'The SQS emulator (fauxqs)';
 
 /**
  * Starts the fauxqs SQS emulator on 127.0.0.1 in a Node.js child process (fauxqs is an ES module).
+ * It gets none of this process's `AWS_*` variables, runs in its own process group (the terminal's
+ * Ctrl-C reaches only this process, which stops it), and exits when its stdin, a pipe from this
+ * process, closes: when this process ends, however it ends. Aborting `signal` stops the start.
  */
-export async function startSqsEmulator(): Promise<LocalService> {
+export async function startSqsEmulator(options: { readonly signal?: AbortSignal } = {}): Promise<LocalService> {
   const packageJson = requireOptional('fauxqs', 'Running a pipeline locally');
-  const { exports } = JSON.parse(readFileSync(packageJson, 'utf8')) as { exports: { '.': { import: { default: string } } } };
+  // (Not destructured as `exports`: that name would hide the module's own exports in CommonJS.)
+  const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as { exports: { '.': { import: { default: string } } } };
   const child = spawn(process.execPath, [path.join(__dirname, 'fauxqs-server.mjs')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FAUXQS_MODULE: path.join(path.dirname(packageJson), exports['.'].import.default) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+    env: serviceEnvironment({ FAUXQS_MODULE: path.join(path.dirname(packageJson), manifest.exports['.'].import.default) }),
   });
-  const stop = track(child);
+  const { stop, died } = supervise(child, SQS_EMULATOR);
   const output = collectOutput(child);
-  const lines = createInterface({ input: child.stdout! });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fauxqs did not start within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output()}`)), STARTUP_TIMEOUT_MS);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`fauxqs exited during startup (${code}):\n${output()}`));
-      });
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { port: number }).port);
-      });
-    });
-    return { endpoint: `http://127.0.0.1:${port}`, stop };
+    const port = await waitForLine(child, SQS_EMULATOR, (line) => {
+      const parsed = /^\{"port":(\d+)\}$/.exec(line);
+      return parsed ? Number(parsed[1]) : undefined;
+    }, output, options.signal);
+    return { endpoint: `http://127.0.0.1:${port}`, stop, died };
   } catch (error) {
     await stop();
     throw error;
-  } finally {
-    lines.close();
   }
 }

@@ -31,7 +31,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalFunction } from './functions';
 import { serveOnLoopback } from '../support/http';
-import { killOnExit } from '../support/processes';
+import { describeExit, killOnExit } from '../support/processes';
 import { LocalService } from '../support/service';
 
 /**
@@ -54,8 +54,6 @@ const INIT_TIMEOUT_MS = 10_000;
 const LOG_TAIL_BYTES = 4096;
 /** Lines of an invocation's output kept for its log tail (enough for 4 KB). */
 const LOG_TAIL_LINES = 4096;
-/** A request body larger than this is not even read. */
-const READ_LIMIT_BYTES = 64 * 1024 * 1024;
 const STOP_TIMEOUT_MS = 5_000;
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -69,9 +67,10 @@ export interface LambdaServiceOptions {
    * Variables added to every function's environment, over the template's (for example the
    * credentials and `AWS_ENDPOINT_URL_*` of local endpoints). The variables Lambda itself sets
    * (AWS_REGION, AWS_LAMBDA_FUNCTION_NAME, ...) cannot be overridden.
+   * A function gets the service's own endpoint (for `AWS_ENDPOINT_URL_LAMBDA`).
    * @default the parent's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_ENDPOINT_URL_*
    */
-  readonly environment?: Readonly<Record<string, string>>;
+  readonly environment?: Readonly<Record<string, string>> | ((endpoint: string) => Readonly<Record<string, string>>);
   /** @default 0 (a free port) */
   readonly port?: number;
   /** @default DEFAULT_MAX_CONCURRENCY */
@@ -118,8 +117,18 @@ interface Outcome {
 
 type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'started'; requestId: string }
   | { type: 'init-error'; error: ErrorDocument }
-  | { type: 'result'; requestId: string; body?: string; error?: ErrorDocument; fatal?: boolean };
+  | { type: 'result'; requestId: string; body?: string; error?: ErrorDocument; fatal?: boolean; written?: OutputBytes };
+
+/** Bytes a worker wrote to its stdout and stderr since it started. */
+interface OutputBytes {
+  readonly stdout: number;
+  readonly stderr: number;
+}
+
+/** How long a result waits for the output written before it (already in the pipes) at most. */
+const OUTPUT_WAIT_MS = 1_000;
 
 
 /** One execution environment: a worker process. */
@@ -131,20 +140,34 @@ class ExecutionEnvironment {
   private captured: string[] | undefined;
   private onMessage: ((message: WorkerMessage) => void) | undefined;
   private onExit: ((description: string) => void) | undefined;
+  /** Bytes read from the worker's stdout and stderr so far. */
+  private readonly received = { stdout: 0, stderr: 0 };
+  /** Called whenever output arrives, while a result waits for the output written before it. */
+  private onOutput: (() => void) | undefined;
+  /** The handler is loaded: the environment takes invocations. */
+  private initialized = false;
+  /** Killed, stopped or given up on purpose: its exit is no news. */
+  private retired = false;
 
-  constructor(fn: LocalFunction, env: Record<string, string>, log: (line: string) => void) {
+  /**
+   * @param onIdleExit called when the process exits while no invocation runs in it (killed from
+   * outside, or out of memory), with how it ended
+   */
+  constructor(fn: LocalFunction, env: Record<string, string>, log: (line: string) => void, onIdleExit: (description: string) => void) {
     this.child = fork(WORKER_FILE, [fn.codeFile, fn.handlerExport], {
       env,
       execArgv: [],
       cwd: path.dirname(fn.codeFile),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
+      // Its own process group: the terminal's Ctrl-C reaches the service, which stops its workers.
+      detached: process.platform !== 'win32',
     });
     killOnExit(this.child);
     // A failed send is reported to its callback; this keeps an 'error' event from crashing the service.
     this.child.on('error', () => undefined);
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+    for (const [name, stream] of [['stdout', this.child.stdout!], ['stderr', this.child.stderr!]] as const) {
       createInterface({ input: stream }).on('line', (line) => {
         log(`[${fn.name}] ${line}`);
         if (this.captured) {
@@ -154,6 +177,11 @@ class ExecutionEnvironment {
             this.captured.splice(0, this.captured.length - LOG_TAIL_LINES);
           }
         }
+      });
+      // After readline's listener: the lines of a chunk are logged by the time it is counted.
+      stream.on('data', (chunk: Buffer) => {
+        this.received[name] += chunk.length;
+        this.onOutput?.();
       });
     }
     this.ready = new Promise<void>((resolve, reject) => {
@@ -168,6 +196,7 @@ class ExecutionEnvironment {
       this.child.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') {
           clearTimeout(timer);
+          this.initialized = true;
           resolve();
         } else if (message.type === 'init-error') {
           clearTimeout(timer);
@@ -179,7 +208,19 @@ class ExecutionEnvironment {
     });
     // A rejected `ready` is handled by whoever awaits it; this keeps Node from reporting it before that.
     this.ready.catch(() => undefined);
-    this.child.once('exit', (code, signal) => this.onExit?.(signal ? `signal: ${signal}` : `exit status ${code}`));
+    this.child.once('exit', (code, signal) => {
+      // Decided once the channel is closed: every message the worker sent before it died (its
+      // `started`) has been read by then.
+      const decide = () => {
+        if (this.onExit) {
+          this.onExit(signal ? `signal: ${signal}` : `exit status ${code}`);
+        } else if (this.initialized && !this.retired) {
+          onIdleExit(describeExit(code, signal));
+        }
+      };
+      if (this.child.connected) this.child.once('disconnect', decide);
+      else decide();
+    });
   }
 
   get alive(): boolean {
@@ -187,18 +228,18 @@ class ExecutionEnvironment {
   }
 
   /** Runs one invocation; resolves with its outcome, or with a timeout or exit error. */
-  invoke(request: InvokeRequest, timeoutSeconds: number): Promise<Outcome & { keep: boolean }> {
+  invoke(request: InvokeRequest, timeoutSeconds: number): Promise<Outcome & { keep: boolean; undelivered?: boolean }> {
     this.captured = [];
-    const started = Date.now();
-    const deadline = started + timeoutSeconds * 1000;
+    const deadline = Date.now() + timeoutSeconds * 1000;
     return new Promise((resolve) => {
-      const finish = (outcome: Omit<Outcome, 'log'>, keep: boolean) => {
+      const finish = (outcome: Omit<Outcome, 'log'>, keep: boolean, undelivered = false) => {
         clearTimeout(timer);
+        this.retired ||= !keep;
         this.onMessage = undefined;
         this.onExit = undefined;
         const lines = this.captured ?? [];
         this.captured = undefined;
-        resolve({ ...outcome, log: lines.join('\n'), keep });
+        resolve({ ...outcome, log: lines.join('\n'), keep, undelivered });
       };
       const timer = setTimeout(() => {
         this.kill();
@@ -206,28 +247,59 @@ class ExecutionEnvironment {
         // https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html#troubleshooting-timeouts
         finish({ error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${request.requestId} Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds` } }, false);
       }, timeoutSeconds * 1000);
+      let started = false;
       this.onMessage = (message) => {
-        if (message.type === 'result' && message.requestId === request.requestId) {
-          finish(message.error ? { error: message.error } : { body: message.body }, message.fatal !== true);
+        if (message.type === 'started' && message.requestId === request.requestId) {
+          started = true;
+        } else if (message.type === 'result' && message.requestId === request.requestId) {
+          // The result can overtake the invocation's output, which travels through other pipes: the
+          // worker says how much it wrote, and the outcome waits (briefly) until that much is read.
+          const settle = () => finish(message.error ? { error: message.error } : { body: message.body }, message.fatal !== true);
+          const written = message.written;
+          const caughtUp = () => !written || (this.received.stdout >= written.stdout && this.received.stderr >= written.stderr);
+          if (caughtUp()) {
+            settle();
+            return;
+          }
+          const giveUp = setTimeout(() => {
+            this.onOutput = undefined;
+            settle();
+          }, OUTPUT_WAIT_MS);
+          this.onOutput = () => {
+            if (caughtUp()) {
+              clearTimeout(giveUp);
+              this.onOutput = undefined;
+              settle();
+            }
+          };
         }
       };
-      this.onExit = (description) => finish({ error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${request.requestId} Error: Runtime exited with error: ${description}` } }, false);
+      // Died before it acknowledged the event: the handler never ran, and another environment may run it.
+      this.onExit = (description) => finish({ error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${request.requestId} Error: Runtime exited with error: ${description}` } }, false, !started);
+      if (!this.alive) {
+        // It died between its last invocation and this one, before Node reported its exit.
+        finish({ error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${request.requestId} Error: Runtime exited before the invocation` } }, false, true);
+        return;
+      }
       this.child.send({ type: 'invoke', ...request, deadline }, (error) => {
         if (error) {
+          // The event never reached the handler (the process is gone): the invocation did not run.
           this.kill();
-          finish({ error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${request.requestId} Error: Runtime exited with error: ${error.message}` } }, false);
+          finish({ error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${request.requestId} Error: Runtime exited with error: ${error.message}` } }, false, true);
         }
       });
     });
   }
 
   kill(): void {
+    this.retired = true;
     if (this.alive) {
       this.child.kill('SIGKILL');
     }
   }
 
   async stop(): Promise<void> {
+    this.retired = true;
     if (!this.alive) {
       return;
     }
@@ -253,27 +325,36 @@ class FunctionPool {
   ) {}
 
   async invoke(request: InvokeRequest): Promise<Outcome> {
-    const environment = await this.acquire();
-    try {
-      await environment.ready;
-    } catch (error) {
-      this.discard(environment);
-      return { error: error as ErrorDocument, log: '' };
+    // An environment that died while idle is replaced, and the event handed to the new one: the
+    // handler never saw it. Two tries, so that a worker that cannot even start fails the invocation.
+    for (let attempt = 1; ; attempt++) {
+      const environment = await this.acquire();
+      try {
+        await environment.ready;
+      } catch (error) {
+        this.discard(environment);
+        return { error: error as ErrorDocument, log: '' };
+      }
+      const outcome = await environment.invoke(request, this.fn.timeoutSeconds);
+      if (outcome.keep && environment.alive) {
+        this.release(environment);
+      } else {
+        this.discard(environment);
+      }
+      if (!outcome.undelivered || attempt >= 2) {
+        return outcome;
+      }
     }
-    const outcome = await environment.invoke(request, this.fn.timeoutSeconds);
-    if (outcome.keep && environment.alive) {
-      this.release(environment);
-    } else {
-      this.discard(environment);
-    }
-    return outcome;
   }
 
   private acquire(): Promise<ExecutionEnvironment> {
     if (this.stopped) {
       return Promise.reject(new Error(`The local Lambda service is stopping; ${this.fn.name} is not invoked.`));
     }
-    const idle = this.idle.pop();
+    let idle: ExecutionEnvironment | undefined;
+    while ((idle = this.idle.pop()) && !idle.alive) {
+      this.discard(idle);
+    }
     if (idle) {
       return Promise.resolve(idle);
     }
@@ -285,7 +366,14 @@ class FunctionPool {
 
   private spawn(): ExecutionEnvironment {
     const logStream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
-    const environment = new ExecutionEnvironment(this.fn, { ...this.env, AWS_LAMBDA_LOG_STREAM_NAME: logStream }, this.log);
+    const env = { ...this.env, AWS_LAMBDA_LOG_STREAM_NAME: logStream };
+    const environment: ExecutionEnvironment = new ExecutionEnvironment(this.fn, env, this.log, (how) => {
+      // Dropped now, so that no invocation is handed to it.
+      this.log(`[${this.fn.name}] execution environment (pid ${environment.child.pid}) exited while idle: ${how}; the next invocation starts a new one`);
+      const index = this.idle.indexOf(environment);
+      if (index >= 0) this.idle.splice(index, 1);
+      if (this.all.has(environment)) this.discard(environment);
+    });
     this.all.add(environment);
     return environment;
   }
@@ -301,7 +389,9 @@ class FunctionPool {
 
   private discard(environment: ExecutionEnvironment): void {
     environment.kill();
-    this.all.delete(environment);
+    if (!this.all.delete(environment)) {
+      return;
+    }
     const next = this.waiting.shift();
     if (next && !this.stopped) {
       next.resolve(this.spawn());
@@ -350,14 +440,14 @@ function functionEnvironment(fn: LocalFunction, shared: Readonly<Record<string, 
 }
 
 /** The credentials and endpoints handed to every function, from the options or the parent. */
-function sharedEnvironment(options: LambdaServiceOptions): Record<string, string> {
+function sharedEnvironment(options: LambdaServiceOptions, endpoint: string): Record<string, string> {
   const shared: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && (name.startsWith('AWS_ENDPOINT_URL') || ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].includes(name))) {
       shared[name] = value;
     }
   }
-  Object.assign(shared, options.environment ?? {});
+  Object.assign(shared, typeof options.environment === 'function' ? options.environment(endpoint) : options.environment ?? {});
   if (!shared.AWS_ACCESS_KEY_ID || !shared.AWS_SECRET_ACCESS_KEY) {
     throw new Error('startLambdaService: no credentials to hand the functions (Lambda gives every function its role\'s credentials). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values work against local endpoints) or pass them in the `environment` option.');
   }
@@ -394,16 +484,15 @@ function sendError(response: ServerResponse, status: number, type: string, messa
   response.end(body);
 }
 
-/** Reads a request body, keeping at most `keep` bytes, and counting all. */
-async function readBody(request: IncomingMessage, keep: number): Promise<{ body: Buffer; size: number } | undefined> {
+/**
+ * Reads a request body to its end, keeping at most `keep` bytes and counting all: a body of any size
+ * gets its answer (413), which an SDK client reads only once it has sent the whole body.
+ */
+async function readBody(request: IncomingMessage, keep: number): Promise<{ body: Buffer; size: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > READ_LIMIT_BYTES) {
-      request.destroy();
-      return undefined;
-    }
     if (size <= keep) {
       chunks.push(chunk as Buffer);
     }
@@ -431,21 +520,16 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
     throw new Error(`startLambdaService: maxConcurrency must be a whole number of at least 1, got ${maxConcurrency}.`);
   }
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const shared = sharedEnvironment(options);
-  const nodePath = sdkNodePath();
-
-  const pools = new Map<string, FunctionPool>();
+  const names = new Map<string, LocalFunction>();
   for (const fn of options.functions) {
-    if (pools.has(fn.name)) {
-      throw new Error(`startLambdaService: two functions are named '${fn.name}' (${pools.get(fn.name)!.fn.logicalId} and ${fn.logicalId}); function names must be unique.`);
+    const other = names.get(fn.name);
+    if (other) {
+      throw new Error(`startLambdaService: two functions are named '${fn.name}' (${other.logicalId} and ${fn.logicalId}); function names must be unique.`);
     }
-    pools.set(fn.name, new FunctionPool(fn, functionEnvironment(fn, shared, nodePath), maxConcurrency, log));
-    const localMajor = process.versions.node.split('.')[0];
-    const runtimeMajor = /^nodejs(\d+)/.exec(fn.runtime)?.[1];
-    if (runtimeMajor && runtimeMajor !== localMajor) {
-      log(`[${fn.name}] runtime ${fn.runtime} runs here on Node.js ${process.versions.node}`);
-    }
+    names.set(fn.name, fn);
   }
+  // Filled once the server listens: the functions' environment names its endpoint.
+  const pools = new Map<string, FunctionPool>();
   const defaultAccount = options.functions[0]?.arn.split(':')[4] ?? '000000000000';
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -458,7 +542,16 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       return;
     }
 
-    const rawName = decodeURIComponent(match[1]);
+    let rawName: string;
+    try {
+      rawName = decodeURIComponent(match[1]);
+    } catch {
+      // A guess: AWS documents no answer for a path that is not valid percent-encoding; it is the
+      // client's error (4xx), and FunctionName's pattern is what it fails.
+      request.resume();
+      sendError(response, 400, 'ValidationException', `1 validation error detected: Value '${match[1]}' at 'functionName' failed to satisfy constraint: Member must be valid percent-encoded UTF-8`, requestId);
+      return;
+    }
     const parsed = parseFunctionName(rawName, url.searchParams.get('Qualifier'));
     const pool = parsed ? pools.get(parsed.name) : undefined;
     const fn = pool?.fn;
@@ -484,12 +577,12 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
     }
     const limit = invocationType === 'Event' ? ASYNC_PAYLOAD_LIMIT_BYTES : SYNC_PAYLOAD_LIMIT_BYTES;
     const read = await readBody(request, limit);
-    if (read === undefined || read.size > limit) {
+    if (read.size > limit) {
       // Lambda answers 413 RequestEntityTooLargeException (the API reference names it
       // RequestTooLargeException; the wire name is what SDKs report, for example
       // "Request must be smaller than 6291456 bytes for the InvokeFunction operation").
       const message = invocationType === 'Event'
-        ? `${read?.size ?? 'The'} byte payload is too large for the Event invocation type (limit ${ASYNC_PAYLOAD_LIMIT_BYTES} bytes)`
+        ? `${read.size} byte payload is too large for the Event invocation type (limit ${ASYNC_PAYLOAD_LIMIT_BYTES} bytes)`
         : `Request must be smaller than ${SYNC_PAYLOAD_LIMIT_BYTES} bytes for the InvokeFunction operation`;
       sendError(response, 413, 'RequestEntityTooLargeException', message, requestId);
       return;
@@ -565,10 +658,28 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
 
   const service = await serveOnLoopback(handle, {
     port: options.port,
+    callers: 'aws-sdk',
+    name: '[lambda]',
+    log,
     onError: (error, _request, response) => sendError(response, 500, 'ServiceException', error.message, randomUUID()),
     cleanup: async () => {
       await Promise.all([...pools.values()].map((pool) => pool.stop()));
     },
   });
+  try {
+    const shared = sharedEnvironment(options, service.endpoint);
+    const nodePath = sdkNodePath();
+    for (const fn of options.functions) {
+      pools.set(fn.name, new FunctionPool(fn, functionEnvironment(fn, shared, nodePath), maxConcurrency, log));
+      const localMajor = process.versions.node.split('.')[0];
+      const runtimeMajor = /^nodejs(\d+)/.exec(fn.runtime)?.[1];
+      if (runtimeMajor && runtimeMajor !== localMajor) {
+        log(`[${fn.name}] runtime ${fn.runtime} runs here on Node.js ${process.versions.node}`);
+      }
+    }
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
   return { ...service, functionNames: [...pools.keys()] };
 }

@@ -8,9 +8,13 @@
  *
  * argv: <code file> <handler export>. IPC messages:
  *   parent → worker: {type: 'invoke', requestId, payload (JSON text), deadline (epoch ms), invokedFunctionArn, clientContext?}
- *   worker → parent: {type: 'ready'} | {type: 'init-error', error} | {type: 'result', requestId, body} | {type: 'result', requestId, error, fatal?}
+ *   worker → parent: {type: 'ready'} | {type: 'init-error', error} | {type: 'started', requestId}
+ *                    | {type: 'result', requestId, body} | {type: 'result', requestId, error, fatal?}
  * where error is the runtime's error document {errorType, errorMessage, trace}, and `fatal` says the
- * worker is exiting (an error escaped the handler), so the parent must not reuse it.
+ * worker is exiting (an error escaped the handler), so the parent must not reuse it. `started` is
+ * written to the channel before the handler runs: an environment that died before the parent read it
+ * never ran the handler, so the parent may hand the event to another one. The worker exits when the
+ * IPC channel closes (its parent ended).
  */
 'use strict';
 
@@ -56,10 +60,25 @@ function errorDocument(error, errorType) {
   return { errorType: errorType ?? typeof error, errorMessage: String(error), trace: [] };
 }
 
-/** @param {object} message */
+/** Bytes written to stdout and stderr so far (sent with each result: see the parent). */
+const written = { stdout: 0, stderr: 0 };
+
+/** Counts what is written to stdout and stderr, by console or directly. */
+function countOutput() {
+  for (const name of /** @type {const} */ (['stdout', 'stderr'])) {
+    const stream = process[name];
+    const write = stream.write.bind(stream);
+    stream.write = /** @type {typeof stream.write} */ ((/** @type {any} */ chunk, /** @type {any[]} */ ...rest) => {
+      written[name] += typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof rest[0] === 'string' ? /** @type {BufferEncoding} */ (rest[0]) : 'utf8') : chunk.length;
+      return write(chunk, ...rest);
+    });
+  }
+}
+
+/** @param {{type: string, [key: string]: unknown}} message */
 function send(message) {
   if (process.send) {
-    process.send(message);
+    process.send(message.type === 'result' ? { ...message, written: { ...written } } : message);
   }
 }
 
@@ -119,6 +138,10 @@ function quietNodeVersionWarning() {
 }
 
 async function main() {
+  // The IPC channel closes when the parent ends, however it ends (even by SIGKILL): so does this
+  // execution environment, rather than live on unseen.
+  process.on('disconnect', () => process.exit());
+  countOutput();
   patchConsole();
   quietNodeVersionWarning();
   /** @type {Function} */
@@ -148,10 +171,20 @@ async function main() {
     process.exit(128);
   });
 
-  process.on('message', async (/** @type {any} */ message) => {
+  process.on('message', (/** @type {any} */ message) => {
     if (message?.type !== 'invoke') {
       return;
     }
+    // The handler runs once the acknowledgement is written to the channel.
+    process.send?.({ type: 'started', requestId: message.requestId }, undefined, {}, (/** @type {Error | null} */ error) => {
+      if (!error) {
+        void invoke(message);
+      }
+    });
+  });
+
+  /** Runs one invocation and sends its result. @param {any} message */
+  async function invoke(message) {
     const { requestId, payload, deadline, invokedFunctionArn, clientContext } = message;
     currentRequestId = requestId;
     const context = {
@@ -182,7 +215,7 @@ async function main() {
     } finally {
       currentRequestId = undefined;
     }
-  });
+  }
   send({ type: 'ready' });
 }
 

@@ -41,11 +41,15 @@ function toWire(value: unknown): unknown {
 }
 
 /**
- * Serves `DescribePipe` for the given pipes on a free port of 127.0.0.1.
+ * Serves `DescribePipe` for the given pipes on a free port of 127.0.0.1, to signed requests only
+ * (../support/http.ts).
  *
  * @throws if two pipes share a name.
  */
-export async function startPipesApi(pipes: readonly PipeDefinition[]): Promise<LocalService> {
+export async function startPipesApi(
+  pipes: readonly PipeDefinition[],
+  options: { readonly log?: (line: string) => void } = {},
+): Promise<LocalService> {
   const started = new Date(Math.floor(Date.now() / 1000) * 1000);
   const byName = new Map<string, PipeDefinition>();
   for (const pipe of pipes) {
@@ -86,6 +90,9 @@ export async function startPipesApi(pipes: readonly PipeDefinition[]): Promise<L
     await once(request, 'end');
     handle(request, response);
   }, {
+    callers: 'aws-sdk',
+    name: '[pipes]',
+    log: options.log,
     onError: (error, _request, response) => sendJson(response, 500, { message: error.message }, 'InternalException'),
   });
 }
