@@ -96,10 +96,3 @@ test('the README silences fauxqs\'s EBADENGINE warning with this repository\'s o
   const [name, version] = overrides[0];
   expect(shellBlock('consumer-dev-install')[0]).toMatch(new RegExp(`^npm pkg set overrides\\.${name}=${version.replace(/\./g, '\\.')}\\s`));
 });
-
-test('the README links the API reference and every example it lists exists', () => {
-  expect(readme).toContain('[API.md](./API.md)');
-  for (const [, target] of readme.matchAll(/\]\((examples\/[^)#]+)\)/g)) {
-    expect(fs.existsSync(path.join(root, target))).toBe(true);
-  }
-});
