@@ -191,10 +191,8 @@ describe('both readers read an accepted pipe as the same definition', () => {
   });
 
   // The Pipes API accepts this pattern; that it can never match a stream record (no type key under
-  // NewImage) is a lint, the construct's to report. Fails until the syntax validation of
-  // src/private/event-pattern/ (branch src-house) replaces EventPattern.validate in validate.ts;
-  // then remove `.failing`.
-  test.failing('accepts a pattern EventBridge accepts even when it is useless (lints are the construct\'s)', () => {
+  // NewImage) is a lint, the construct's to report.
+  test('accepts a pattern EventBridge accepts even when it is useless (lints are the construct\'s)', () => {
     const { template, describePipe } = outcomes(withFilters('{"dynamodb":{"NewImage":{"status":["OPEN"]}}}'));
     expect(typeof template).toBe('object');
     expect(typeof describePipe).toBe('object');
