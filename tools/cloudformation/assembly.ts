@@ -138,23 +138,24 @@ function collectStacks(
  * The path of `relative` (a path written in the assembly) against `base`, which must stay inside
  * `root` both as written and with symbolic links resolved.
  * @param what names the path in the error, such as `Stack S in manifest.json: templateFile`
+ * @param container names `root` in the error
  * @returns the path, symbolic links resolved when it exists
  */
-export function pathInside(root: string, base: string, relative: string, what: string): string {
+export function pathInside(root: string, base: string, relative: string, what: string, container = 'the cloud assembly'): string {
   const resolved = path.resolve(base, relative);
   const outside = (candidate: string) => {
     const fromRoot = path.relative(root, candidate);
     return fromRoot === '..' || fromRoot.startsWith(`..${path.sep}`) || path.isAbsolute(fromRoot);
   };
   if (outside(resolved)) {
-    throw new Error(`${what} ${JSON.stringify(relative)} is outside the cloud assembly ${root}`);
+    throw new Error(`${what} ${JSON.stringify(relative)} is outside ${container} ${root}`);
   }
   if (!existsSync(resolved)) {
     return resolved;
   }
   const real = realpathSync(resolved);
   if (outside(real)) {
-    throw new Error(`${what} ${JSON.stringify(relative)} is a link to ${real}, outside the cloud assembly ${root}`);
+    throw new Error(`${what} ${JSON.stringify(relative)} is a link to ${real}, outside ${container} ${root}`);
   }
   return real;
 }

@@ -24,13 +24,14 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { apiRoutesFromTemplate, startApiServer } from './apigateway/rest-api';
-import { LocalAssembly, loadCloudAssembly } from '../cloudformation/assembly';
+import { LocalAssembly } from '../cloudformation/assembly';
 import { startDynamoDBLocal } from './backends/dynamodb-local';
 import { startSqsEmulator } from './backends/sqs-emulator';
 import { startCatchAllApi } from './catch-all/catch-all-api';
 import { functionsFromTemplate, type LocalFunction } from './lambda/functions';
 import { startLambdaService } from './lambda/invoke-api';
 import { startPipesApi } from './pipes/describe-pipe-api';
+import { checkLocalApp } from './preflight';
 import { createResources, type LocalQueue, type LocalResources, type LocalTable } from './resources/resources';
 import { NO_CALLER_CONFIGURATION, processEnvironmentChanges } from './support/aws-environment';
 import { type LocalService } from './support/service';
@@ -44,7 +45,8 @@ export const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS
 /** Options for {@link startLocalApp}. */
 export interface LocalAppOptions {
   /**
-   * The cloud assembly (`cdk.out`) to run, or a promise of it: the services start while it is synthesized.
+   * The cloud assembly (`cdk.out`) to run, or a promise of it (a synth under way): nothing starts
+   * before it is there and checked.
    */
   readonly assemblyDir: string | Promise<string>;
   /**
@@ -190,16 +192,12 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
   };
 
   try {
-    // The JVM takes the longest: start both services while the assembly is being made.
+    // Everything the run reads from the assembly is checked before anything starts (a synth that
+    // fails, or a hostile or broken assembly, starts nothing).
     const signal = options.signal;
-    const servicesStarted = Promise.allSettled([startDynamoDBLocal({ log, signal }), startSqsEmulator({ signal })]);
-    const [assemblyDir, started] = await Promise.all([Promise.resolve(options.assemblyDir).catch(async (error) => {
-      // The synth failed: stop whatever started meanwhile (DynamoDB Local's JVM included) before failing.
-      for (const result of await servicesStarted) {
-        if (result.status === 'fulfilled') await result.value.stop();
-      }
-      throw error;
-    }), servicesStarted]);
+    const checked = await checkLocalApp(await options.assemblyDir);
+    signal?.throwIfAborted();
+    const started = await Promise.allSettled([startDynamoDBLocal({ log, signal }), startSqsEmulator({ signal })]);
     for (const result of started) {
       if (result.status === 'fulfilled') {
         stops.push(result.value.stop);
@@ -214,7 +212,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const catchAll = await startCatchAllApi({ served: SERVED, log });
     stops.push(catchAll.stop);
 
-    const assembly = new LocalAssembly(loadCloudAssembly(assemblyDir));
+    const assembly = new LocalAssembly(checked);
     const region = assembly.assembly.stacks[assembly.assembly.stacks.length - 1].region;
     const credentials = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
     const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region, credentials });
@@ -230,7 +228,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     signal?.throwIfAborted();
     // Functions and pipes read their names and ARNs through the same resolver.
     const functions = assembly.assembly.stacks.flatMap((stack) =>
-      functionsFromTemplate(stack.template, stack.directory, (value) => assembly.resolveString(stack, value)));
+      functionsFromTemplate(stack.template, stack.directory, (value) => assembly.resolveString(stack, value), assembly.assembly.directory));
     const pipeResources = assembly.resources().filter(({ resource }) => resource.Type === 'AWS::Pipes::Pipe');
     const definitions = pipeResources.map(({ stack, logicalId, resource }) => {
       const resolve = assembly.resolverFor(stack, logicalId);

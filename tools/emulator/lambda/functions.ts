@@ -5,25 +5,17 @@
  * function and the reason, never skipped silently — except functions that only CloudFormation ever
  * invokes (custom resource providers, see {@link isDeployTimeOnly}).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { pathInside, readJsonFile } from '../../cloudformation/assembly';
+import { referencesIn, type ResolveValue, type Template, type TemplateResource } from '../../cloudformation/template';
 
-/** A CloudFormation template, as much of it as these tools read. */
-export interface CfnTemplate {
-  readonly Resources?: Record<string, CfnResource>;
-  readonly Outputs?: Record<string, unknown>;
-}
-
-/** One resource of a template. */
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-  readonly Metadata?: Record<string, unknown>;
-  readonly DependsOn?: unknown;
-}
-
-/** Turns a template value (a string or an intrinsic such as Ref, Fn::GetAtt, Fn::ImportValue) into a string. */
-export type Resolve = (value: unknown) => string;
+/** @deprecated the one template type is `Template` of tools/cloudformation/template.ts. */
+export type CfnTemplate = Template;
+/** @deprecated the one template type is `TemplateResource` of tools/cloudformation/template.ts. */
+export type CfnResource = TemplateResource;
+/** @deprecated `ResolveValue` of tools/cloudformation/template.ts. */
+export type Resolve = ResolveValue;
 
 /** A function the local Lambda service can run. */
 export interface LocalFunction {
@@ -67,7 +59,7 @@ const HANDLER_FILE_EXTENSIONS = ['.js', '.mjs', '.cjs'];
  * characters. (CloudFormation itself generates `<stackName>-<logicalId>-<random suffix>`; the local
  * name is the same without the random part, so that it is stable from one run to the next.)
  */
-export function localFunctionName(logicalId: string, properties: Record<string, unknown>, resolve: Resolve): string {
+export function localFunctionName(logicalId: string, properties: Record<string, unknown>, resolve: ResolveValue): string {
   if (properties.FunctionName !== undefined) {
     return resolve(properties.FunctionName);
   }
@@ -75,7 +67,7 @@ export function localFunctionName(logicalId: string, properties: Record<string, 
 }
 
 /** The ARN of a local function: `arn:<partition>:lambda:<region>:<account>:function:<name>`. */
-export function localFunctionArn(logicalId: string, properties: Record<string, unknown>, resolve: Resolve): string {
+export function localFunctionArn(logicalId: string, properties: Record<string, unknown>, resolve: ResolveValue): string {
   const name = localFunctionName(logicalId, properties, resolve);
   return `arn:${resolve({ Ref: 'AWS::Partition' })}:lambda:${resolve({ Ref: 'AWS::Region' })}:${resolve({ Ref: 'AWS::AccountId' })}:function:${name}`;
 }
@@ -83,14 +75,23 @@ export function localFunctionArn(logicalId: string, properties: Record<string, u
 /**
  * Reads the runnable functions of a template.
  *
+ * An asset's folder must be inside the cloud assembly, unless it is an absolute path (what
+ * `cdk synth --no-staging` writes: the asset's source folder, not staged into the assembly); a
+ * handler's module must be inside its asset.
+ *
  * @param template the synthesized template (one stack)
- * @param assemblyDir the cloud assembly directory (`cdk.out`) that holds the template and its assets
+ * @param assemblyDir the directory of the (possibly nested) cloud assembly that holds the template;
+ *   asset paths are relative to it
  * @param resolve resolves intrinsics; it must know the pseudo parameters AWS::StackName, AWS::Region,
  *   AWS::AccountId and AWS::Partition
+ * @param assemblyRoot the root cloud assembly (`cdk.out`), which holds the assets of nested ones too
  * @throws when a function that is invoked at run time cannot run locally
  */
-export function functionsFromTemplate(template: CfnTemplate, assemblyDir: string, resolve: Resolve): LocalFunction[] {
+export function functionsFromTemplate(
+  template: Template, assemblyDir: string, resolve: ResolveValue, assemblyRoot: string = assemblyDir,
+): LocalFunction[] {
   const functions: LocalFunction[] = [];
+  const root = realpathSync(assemblyRoot);
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type !== 'AWS::Lambda::Function') {
       continue;
@@ -98,12 +99,14 @@ export function functionsFromTemplate(template: CfnTemplate, assemblyDir: string
     if (isDeployTimeOnly(template, logicalId)) {
       continue;
     }
-    functions.push(localFunction(logicalId, resource, assemblyDir, resolve));
+    functions.push(localFunction(logicalId, resource, { root, directory: assemblyDir }, resolve));
   }
   return functions;
 }
 
-function localFunction(logicalId: string, resource: CfnResource, assemblyDir: string, resolve: Resolve): LocalFunction {
+function localFunction(
+  logicalId: string, resource: TemplateResource, assembly: { root: string; directory: string }, resolve: ResolveValue,
+): LocalFunction {
   const properties = resource.Properties ?? {};
   const refuse = (reason: string): never => {
     throw new Error(`Function ${logicalId} cannot run locally: ${reason}`);
@@ -129,13 +132,16 @@ function localFunction(logicalId: string, resource: CfnResource, assemblyDir: st
   // The CDK CLI records the asset's folder on the resource; an app synthesized in-process (`app.synth()`
   // in a test) records it only in the stack's asset manifest, by the S3 key the template uses.
   const metadataPath = resource.Metadata?.['aws:asset:property'] === 'Code' ? resource.Metadata?.['aws:asset:path'] : undefined;
-  const assetPath = typeof metadataPath === 'string' ? metadataPath : assetPathFromManifests(assemblyDir, code.S3Key);
+  const assetPath = typeof metadataPath === 'string' ? metadataPath : assetPathFromManifests(assembly, code.S3Key);
   if (assetPath === undefined) {
     refuse("its code is not a CDK asset of this cloud assembly (no 'aws:asset:path' metadata for Code, and its S3Key is in no *.assets.json).");
   }
-  const assetDir = path.resolve(assemblyDir, assetPath as string);
+  // `cdk synth --no-staging` records the asset's own (absolute) folder; a staged asset is in the assembly.
+  const assetDir = path.isAbsolute(assetPath as string)
+    ? assetPath as string
+    : pathInside(assembly.root, assembly.directory, assetPath as string, `Function ${logicalId} cannot run locally: its asset path`);
   if (!existsSync(assetDir)) {
-    refuse(`its asset ${assetDir} does not exist; synthesize the app into ${assemblyDir} again.`);
+    refuse(`its asset ${assetDir} does not exist; synthesize the app into ${assembly.directory} again.`);
   }
   if (!statSync(assetDir).isDirectory()) {
     refuse(`its asset ${assetDir} is a file, not a directory; the local Lambda service runs unpacked assets (NodejsFunction or lambda.Code.fromAsset of a directory).`);
@@ -154,7 +160,10 @@ function localFunction(logicalId: string, resource: CfnResource, assemblyDir: st
   }
   const modulePath = (handler as string).slice(0, dot);
   const handlerExport = (handler as string).slice(dot + 1);
-  const codeFile = HANDLER_FILE_EXTENSIONS.map((extension) => path.join(assetDir, `${modulePath}${extension}`)).find((file) => existsSync(file));
+  const realAssetDir = realpathSync(assetDir);
+  const codeFile = HANDLER_FILE_EXTENSIONS
+    .map((extension) => pathInside(realAssetDir, realAssetDir, `${modulePath}${extension}`, `Function ${logicalId} cannot run locally: its Handler module`, 'its asset'))
+    .find((file) => existsSync(file));
   if (codeFile === undefined) {
     refuse(`its Handler '${handler}' names a file that is not in ${assetDir} (looked for ${HANDLER_FILE_EXTENSIONS.map((extension) => `${modulePath}${extension}`).join(', ')}).`);
   }
@@ -180,16 +189,20 @@ function localFunction(logicalId: string, resource: CfnResource, assemblyDir: st
   };
 }
 
-/** The source folder of the file asset whose S3 object key is `s3Key`, from the assembly's asset manifests. */
-function assetPathFromManifests(assemblyDir: string, s3Key: unknown): string | undefined {
+/**
+ * The source folder of the file asset whose S3 object key is `s3Key`, from the asset manifests
+ * (`*.assets.json`) of the assembly's directory, read as files of the assembly (inside it, never quoted).
+ */
+function assetPathFromManifests(assembly: { root: string; directory: string }, s3Key: unknown): string | undefined {
   if (typeof s3Key !== 'string') {
     return undefined;
   }
-  for (const file of readdirSync(assemblyDir).filter((name) => name.endsWith('.assets.json'))) {
-    const manifest = JSON.parse(readFileSync(path.join(assemblyDir, file), 'utf8')) as {
+  for (const file of readdirSync(assembly.directory).filter((name) => name.endsWith('.assets.json'))) {
+    const manifestFile = pathInside(assembly.root, assembly.directory, file, 'Asset manifest');
+    const manifest = readJsonFile(manifestFile, `Asset manifest ${manifestFile}`) as {
       files?: Record<string, { source?: { path?: string }; destinations?: Record<string, { objectKey?: string }> }>;
     };
-    for (const asset of Object.values(manifest.files ?? {})) {
+    for (const asset of Object.values(manifest?.files ?? {})) {
       if (Object.values(asset.destinations ?? {}).some((destination) => destination.objectKey === s3Key) && asset.source?.path) {
         return asset.source.path;
       }
@@ -218,7 +231,8 @@ function positiveInteger(value: unknown, fallback: number, property: string, log
  * (an event source, an integration, a pipe, an output, another function's environment) is not
  * deploy-time only.
  */
-export function isDeployTimeOnly(template: CfnTemplate, logicalId: string): boolean {
+export function isDeployTimeOnly(template: Template, logicalId: string): boolean {
+  const count = (value: unknown) => referencesIn(value).filter((reference) => reference.logicalId === logicalId).length;
   let serviceTokens = 0;
   let others = 0;
   for (const [id, resource] of Object.entries(template.Resources ?? {})) {
@@ -227,46 +241,13 @@ export function isDeployTimeOnly(template: CfnTemplate, logicalId: string): bool
     }
     const isCustomResource = resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource';
     for (const [property, value] of Object.entries(resource.Properties ?? {})) {
-      const count = countReferences(value, logicalId);
       if (isCustomResource && property === 'ServiceToken') {
-        serviceTokens += count;
+        serviceTokens += count(value);
       } else {
-        others += count;
+        others += count(value);
       }
     }
   }
-  others += countReferences(template.Outputs ?? {}, logicalId);
+  others += count(template.Outputs ?? {});
   return serviceTokens > 0 && others === 0;
-}
-
-/** Counts Ref, Fn::GetAtt and Fn::Sub references to a logical id within a template value. */
-function countReferences(value: unknown, logicalId: string): number {
-  if (Array.isArray(value)) {
-    return value.reduce((sum: number, item) => sum + countReferences(item, logicalId), 0);
-  }
-  if (value === null || typeof value !== 'object') {
-    return 0;
-  }
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object);
-  if (keys.length === 1) {
-    const [key] = keys;
-    const argument = object[key];
-    if (key === 'Ref' && argument === logicalId) {
-      return 1;
-    }
-    if (key === 'Fn::GetAtt') {
-      const target = Array.isArray(argument) ? argument[0] : typeof argument === 'string' ? argument.split('.')[0] : undefined;
-      if (target === logicalId) {
-        return 1;
-      }
-    }
-    if (key === 'Fn::Sub') {
-      const text = Array.isArray(argument) ? argument[0] : argument;
-      const own = typeof text === 'string' ? [...text.matchAll(/\$\{([^}!][^}]*)\}/g)].filter((match) => match[1].split('.')[0] === logicalId).length : 0;
-      const variables = Array.isArray(argument) ? countReferences(argument[1], logicalId) : 0;
-      return own + variables;
-    }
-  }
-  return Object.values(object).reduce((sum: number, item) => sum + countReferences(item, logicalId), 0);
 }

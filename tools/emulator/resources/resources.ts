@@ -23,7 +23,9 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type QueueAttributeName, type SQSClient } from '@aws-sdk/client-sqs';
-import { type AssemblyStack, type LocalAssembly, NotYetCreatedError, type TemplateResource } from '../../cloudformation/assembly';
+import { type AssemblyStack, circularReference, type LocalAssembly, NotYetCreatedError } from '../../cloudformation/assembly';
+import { partitionOf } from '../../cloudformation/pseudo-parameters';
+import type { TemplateResource } from '../../cloudformation/template';
 
 /** A table created locally. */
 export interface LocalTable {
@@ -104,23 +106,68 @@ export const NOT_CREATED_HERE: Readonly<Record<string, string>> = {
 
 const TABLE_TYPES = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']);
 
+/** A table or queue of the templates, read and resolved, before it exists anywhere. */
+interface Pending {
+  readonly stack: AssemblyStack;
+  readonly logicalId: string;
+  readonly resource: TemplateResource;
+}
+
+/** How the tables and queues come into being: created on the local endpoints, or only planned. */
+interface Provisioner {
+  table(pending: Pending, definition: CreateTableCommandInput, ttl: TimeToLive | undefined): Promise<LocalTable>;
+  queue(pending: Pending, queueName: string, attributes: Record<string, string>): Promise<LocalQueue>;
+}
+
 /**
  * Creates every `AWS::DynamoDB::Table`, `AWS::DynamoDB::GlobalTable` and `AWS::SQS::Queue` of the
  * assembly (dead-letter queues before the queues whose redrive policy names them) and registers them
  * with `local` so that `Ref` and `Fn::GetAtt` resolve to the local names, ARNs, stream ARNs and URLs.
  */
 export async function createResources(local: LocalAssembly, clients: ResourceClients): Promise<LocalResources> {
+  return provision(local, {
+    table: (pending, definition, ttl) => createTable(local, pending, definition, ttl, clients.dynamodb),
+    queue: (pending, queueName, attributes) => createQueue(local, pending, queueName, attributes, clients.sqs),
+  });
+}
+
+/**
+ * Reads every table and queue of the assembly as {@link createResources} does, and registers the
+ * names and ARNs they will have (AWS's formats, in the stack's partition, region and account; a
+ * placeholder stream label and queue URL), without creating anything: so that the rest of the app
+ * can be read and checked before any service starts. Fails exactly where creating them would fail
+ * before the first call to a service.
+ */
+export async function planResources(local: LocalAssembly): Promise<LocalResources> {
+  return provision(local, {
+    table: async ({ stack, logicalId, resource }, definition) => {
+      const tableName = definition.TableName!;
+      const { partition } = partitionOf(stack.region);
+      const tableArn = `arn:${partition}:dynamodb:${stack.region}:${stack.account}:table/${tableName}`;
+      const streamArn = definition.StreamSpecification ? `${tableArn}/stream/planned` : undefined;
+      registerTable(local, stack, logicalId, tableName, { Arn: tableArn, ...streamArn ? { StreamArn: streamArn } : {} }, resource.Type === 'AWS::DynamoDB::GlobalTable');
+      return { stackName: stack.stackName, logicalId, path: cdkPath(resource), tableName, tableArn, streamArn, definition };
+    },
+    queue: async ({ stack, logicalId, resource }, queueName, attributes) => {
+      const { partition, urlSuffix } = partitionOf(stack.region);
+      const queueUrl = `https://sqs.${stack.region}.${urlSuffix}/${stack.account}/${queueName}`;
+      const queueArn = `arn:${partition}:sqs:${stack.region}:${stack.account}:${queueName}`;
+      local.register(stack, logicalId, { ref: queueUrl, attributes: { Arn: queueArn, QueueName: queueName, QueueUrl: queueUrl } });
+      return { stackName: stack.stackName, logicalId, path: cdkPath(resource), queueName, queueUrl, queueArn, attributes };
+    },
+  });
+}
+
+async function provision(local: LocalAssembly, provisioner: Provisioner): Promise<LocalResources> {
   const tables: LocalTable[] = [];
   const queues: LocalQueue[] = [];
   const skipped: SkippedResource[] = [];
-  const pendingQueues: { stack: AssemblyStack; logicalId: string; resource: TemplateResource }[] = [];
+  const pending: Pending[] = [];
   for (const { stack, logicalId, resource } of local.resources()) {
-    if (resource.Condition && !local.resolve(stack, { Condition: resource.Condition }, logicalId)) {
+    if (!local.included(stack, resource)) {
       skipped.push({ stackName: stack.stackName, logicalId, type: resource.Type, reason: `its condition ${resource.Condition} is false` });
-    } else if (TABLE_TYPES.has(resource.Type)) {
-      tables.push(await createTable(local, stack, logicalId, resource, clients.dynamodb));
-    } else if (resource.Type === 'AWS::SQS::Queue') {
-      pendingQueues.push({ stack, logicalId, resource });
+    } else if (TABLE_TYPES.has(resource.Type) || resource.Type === 'AWS::SQS::Queue') {
+      pending.push({ stack, logicalId, resource });
     } else {
       skipped.push({
         stackName: stack.stackName,
@@ -130,25 +177,50 @@ export async function createResources(local: LocalAssembly, clients: ResourceCli
       });
     }
   }
-  // A queue whose properties refer to a queue not created yet waits for the next pass.
-  while (pendingQueues.length > 0) {
-    let firstError: Error | undefined;
-    const before = pendingQueues.length;
-    for (const pending of [...pendingQueues]) {
+  // A resource whose properties refer to a table or queue not created yet waits for the next pass.
+  while (pending.length > 0) {
+    const before = pending.length;
+    const waiting = new Map<Pending, NotYetCreatedError>();
+    for (const item of [...pending]) {
       try {
-        queues.push(await createQueue(local, pending.stack, pending.logicalId, pending.resource, clients.sqs));
-        pendingQueues.splice(pendingQueues.indexOf(pending), 1);
+        if (TABLE_TYPES.has(item.resource.Type)) {
+          const { definition, ttl } = tableDefinition(local, item);
+          tables.push(await provisioner.table(item, definition, ttl));
+        } else {
+          const { queueName, attributes } = queueAttributes(local, item);
+          queues.push(await provisioner.queue(item, queueName, attributes));
+        }
+        pending.splice(pending.indexOf(item), 1);
       } catch (error) {
         if (!(error instanceof NotYetCreatedError)) throw error;
-        firstError ??= error;
+        waiting.set(item, error);
       }
     }
-    if (pendingQueues.length === before && firstError) {
-      // Nothing could be created in a whole pass: the queues wait for each other or for a missing resource.
-      throw firstError;
+    if (pending.length === before) {
+      // Nothing could be created in a whole pass: the resources wait for each other, or for one that is never created.
+      throw stuck(pending, waiting);
     }
   }
   return { tables, queues, skipped };
+}
+
+/** Why no pending resource can be created: the circle they wait in, else the first one's reason. */
+function stuck(pending: readonly Pending[], waiting: ReadonlyMap<Pending, NotYetCreatedError>): Error {
+  const [first] = pending;
+  const firstError = waiting.get(first)!;
+  const chain: Pending[] = [first];
+  for (;;) {
+    const blocker = waiting.get(chain[chain.length - 1])!;
+    const next = pending.find((item) => item.logicalId === blocker.logicalId && item.stack.stackName === blocker.stackName);
+    if (!next) return firstError;
+    if (chain.includes(next)) {
+      const circle = [...chain.slice(chain.indexOf(next)), next];
+      const error = circularReference(circle.map((item) => item.logicalId), `stack ${next.stack.stackName}`);
+      error.message = `${error.message} (${waiting.get(next)!.message})`;
+      return error;
+    }
+    chain.push(next);
+  }
 }
 
 function cdkPath(resource: TemplateResource): string | undefined {
@@ -170,9 +242,16 @@ function throughput(read: unknown, write: unknown): ProvisionedThroughput {
   return { ReadCapacityUnits: units(read, 'Read'), WriteCapacityUnits: units(write, 'Write') };
 }
 
-async function createTable(
-  local: LocalAssembly, stack: AssemblyStack, logicalId: string, resource: TemplateResource, client: DynamoDBClient,
-): Promise<LocalTable> {
+/** `TimeToLiveSpecification` of a table. */
+interface TimeToLive {
+  readonly AttributeName?: string;
+  readonly Enabled?: boolean;
+}
+
+/** The CreateTable request for a table resource, and its time to live: read and resolved, nothing created. */
+function tableDefinition(
+  local: LocalAssembly, { stack, logicalId, resource }: Pending,
+): { definition: CreateTableCommandInput; ttl?: TimeToLive } {
   const props = properties(local, stack, logicalId, resource);
   const global = resource.Type === 'AWS::DynamoDB::GlobalTable';
   const tableName = local.physicalName(stack, logicalId);
@@ -219,26 +298,37 @@ async function createTable(
     ...lsis.length > 0 ? { LocalSecondaryIndexes: lsis } : {},
     ...streamViewType ? { StreamSpecification: { StreamEnabled: true, StreamViewType: streamViewType } } : {},
   };
+  return { definition, ttl: props.TimeToLiveSpecification as TimeToLive | undefined };
+}
+
+async function createTable(
+  local: LocalAssembly, { stack, logicalId, resource }: Pending, definition: CreateTableCommandInput,
+  ttl: TimeToLive | undefined, client: DynamoDBClient,
+): Promise<LocalTable> {
+  const tableName = definition.TableName!;
   let output;
   try {
     output = await client.send(new CreateTableCommand(definition));
   } catch (error) {
     throw new Error(`Could not create ${resource.Type} ${logicalId} of stack ${stack.stackName} as table '${tableName}': ${(error as Error).message}`);
   }
-  const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
   if (ttl?.Enabled && ttl.AttributeName) {
     await client.send(new UpdateTimeToLiveCommand({
       TableName: tableName,
       TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
     }));
   }
-  const tableArn = output.TableDescription?.TableArn ?? `arn:aws:dynamodb:${stack.region}:${stack.account}:table/${tableName}`;
+  const tableArn = output.TableDescription?.TableArn ?? `arn:${partitionOf(stack.region).partition}:dynamodb:${stack.region}:${stack.account}:table/${tableName}`;
   const streamArn = output.TableDescription?.LatestStreamArn;
-  local.register(stack, logicalId, {
-    ref: tableName,
-    attributes: { Arn: tableArn, ...streamArn ? { StreamArn: streamArn } : {}, ...global ? { TableId: tableName } : {} },
-  });
+  registerTable(local, stack, logicalId, tableName, { Arn: tableArn, ...streamArn ? { StreamArn: streamArn } : {} }, resource.Type === 'AWS::DynamoDB::GlobalTable');
   return { stackName: stack.stackName, logicalId, path: cdkPath(resource), tableName, tableArn, streamArn, definition };
+}
+
+/** What a table answers to `Ref` (its name) and `Fn::GetAtt` (a global table also has `TableId`). */
+function registerTable(
+  local: LocalAssembly, stack: AssemblyStack, logicalId: string, tableName: string, attributes: Record<string, string>, global: boolean,
+): void {
+  local.register(stack, logicalId, { ref: tableName, attributes: { ...attributes, ...global ? { TableId: tableName } : {} } });
 }
 
 /** CloudFormation queue properties that are SQS queue attributes of the same name. */
@@ -250,9 +340,8 @@ const QUEUE_ATTRIBUTES = [
 /** Queue properties about encryption: no local effect (the local queue does not encrypt). */
 const ENCRYPTION_PROPERTIES = new Set(['KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'SqsManagedSseEnabled']);
 
-async function createQueue(
-  local: LocalAssembly, stack: AssemblyStack, logicalId: string, resource: TemplateResource, client: SQSClient,
-): Promise<LocalQueue> {
+/** The name and CreateQueue attributes of a queue resource: read and resolved, nothing created. */
+function queueAttributes(local: LocalAssembly, { stack, logicalId, resource }: Pending): { queueName: string; attributes: Record<string, string> } {
   const props = properties(local, stack, logicalId, resource);
   const queueName = local.physicalName(stack, logicalId);
   const attributes: Record<string, string> = {};
@@ -270,6 +359,12 @@ async function createQueue(
   if (unknown.length > 0) {
     throw new Error(`AWS::SQS::Queue ${logicalId} of stack ${stack.stackName}: the properties ${unknown.join(', ')} are not supported locally`);
   }
+  return { queueName, attributes };
+}
+
+async function createQueue(
+  local: LocalAssembly, { stack, logicalId, resource }: Pending, queueName: string, attributes: Record<string, string>, client: SQSClient,
+): Promise<LocalQueue> {
   let queueUrl: string | undefined;
   try {
     ({ QueueUrl: queueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName, Attributes: attributes })));
@@ -278,7 +373,7 @@ async function createQueue(
     throw new Error(`Could not create AWS::SQS::Queue ${logicalId} of stack ${stack.stackName} as queue '${queueName}': ${(error as Error).message}`);
   }
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn' as QueueAttributeName] }));
-  const queueArn = Attributes?.QueueArn ?? `arn:aws:sqs:${stack.region}:${stack.account}:${queueName}`;
+  const queueArn = Attributes?.QueueArn ?? `arn:${partitionOf(stack.region).partition}:sqs:${stack.region}:${stack.account}:${queueName}`;
   local.register(stack, logicalId, { ref: queueUrl, attributes: { Arn: queueArn, QueueName: queueName, QueueUrl: queueUrl } });
   return { stackName: stack.stackName, logicalId, path: cdkPath(resource), queueName, queueUrl, queueArn, attributes };
 }
