@@ -6,8 +6,11 @@ const PIPES_ALPHA_VERSION = '2.175.1-alpha.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-enriched-stream-to-queue',
+  // The one-line summary in every language: npm, PyPI's summary, Maven's <description>, NuGet's
+  // <Description>, the Go package comment. The long description (PyPI, the Go README, the Python module
+  // docstring, Java's package-info, .NET's NamespaceDoc) is README.md, which jsii takes whole.
   description:
-    'A CDK construct that wires a DynamoDB table stream through an EventBridge Pipe, with a filter and an enrichment, into an SQS queue; safe by default.',
+    'AWS CDK construct: a DynamoDB table\'s stream through an EventBridge pipe (filter, Lambda enrichment) into an SQS queue, with dead-letter queues, alarms and a least-privilege role; runs locally before you deploy.',
   author: 'EnrichedStreamToQueue maintainers',
   authorAddress: 'maintainers@example.com',
   repositoryUrl: 'https://github.com/enriched-stream-to-queue/cdk-enriched-stream-to-queue.git',
