@@ -6,12 +6,15 @@ const root = path.join(__dirname, '..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-/** Each TypeScript block of the README with the file it says it is from ("From [`file`](file)"). */
-function snippets(): Array<[string, string]> {
-  const found: Array<[string, string]> = [];
-  const pattern = /From \[`([^`]+)`\]\([^)]+\)[^\n]*\n+```ts\n([\s\S]*?)```/g;
+/**
+ * Each snippet of the README that names the file it is from ("From [`file`](url)"): `ts` blocks
+ * (jsii-rosetta compiles and translates them in the build) and `js` blocks (shown as they are).
+ */
+function snippets(): Array<[string, string, string]> {
+  const found: Array<[string, string, string]> = [];
+  const pattern = /From \[`([^`]+)`\]\([^)]+\)[^\n]*\n+```(ts|js)\b[^\n]*\n([\s\S]*?)```/g;
   for (let match = pattern.exec(readme); match; match = pattern.exec(readme)) {
-    found.push([match[1], match[2]]);
+    found.push([match[1], match[2], match[3]]);
   }
   return found;
 }
@@ -37,27 +40,29 @@ function installed(lines: string[]): Map<string, string> {
   return found;
 }
 
-test('the README opens with the main-job command and the test command that CI runs', () => {
+test('the README opens with the main-job command and the test command that CI runs, framed for readers of the package page', () => {
   const firstBlock = /^```sh\n([\s\S]*?)```/.exec(readme)![1].split('\n').filter(Boolean);
-  expect(firstBlock.map((line) => line.replace(/\s+#.*$/, ''))).toEqual([
+  // jsii makes the README every language's long description, so a comment says who runs these.
+  expect(firstBlock[0]).toMatch(/^# .*(clone|repository).*"Install"/);
+  expect(firstBlock.filter((line) => !line.startsWith('#')).map((line) => line.replace(/\s+#.*$/, ''))).toEqual([
     'npm ci && npx projen dentist:demo',
     'npm ci && npx projen build',
   ]);
   expect(fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8')).toContain('\nnpm ci && npx projen build\n');
 });
 
-test('every TypeScript snippet in the README is taken from a file that the build type-checks or runs', () => {
+test('every README snippet that names its file is that file\'s code; a js snippet (not compiled by rosetta) always names one', () => {
   const found = snippets();
-  expect(found).toHaveLength(readme.match(/```ts\n/g)!.length);
   expect(found.map(([file]) => file)).toEqual([
     'examples/readme/minimal.ts',
     'examples/orders/summarize-order.ts',
     'examples/readme/enrichment-powertools.ts',
     'test/readme-filter.test.ts',
   ]);
-  for (const [file, code] of found) {
+  for (const [file, , code] of found) {
     expect(fs.readFileSync(path.join(root, file), 'utf8')).toContain(code);
   }
+  expect(found.filter(([, language]) => language === 'js')).toHaveLength(readme.match(/^```js\b/gm)?.length ?? 0);
 });
 
 test('the install lines name the tarball that `npx projen pack` writes (jsii-pacmak: <name>@<version>.jsii.tgz)', () => {

@@ -23,9 +23,9 @@ import {
  * import { testing } from 'cdk-enriched-stream-to-queue';
  *
  * const record = testing.DynamoDBStreamRecord.insert({ id: 'a1', status: 'OPEN' });
- * testing.EventPattern.matches({ eventName: ['INSERT'] }, record); // true
+ * testing.EventPattern.matches({ 'eventName': ['INSERT'] }, record); // true
  * testing.EventPattern.filterMatches(DynamoDBStreamFilter.inserts(), record); // true
- * testing.EventPattern.lint({ dynamodb: { NewImage: { status: ['OPEN'] } } }); // one finding: no type key
+ * testing.EventPattern.lint({ 'dynamodb': { 'NewImage': { 'status': ['OPEN'] } } }); // one finding: no type key
  * testing.EventPattern.explain({ eventName: ['insert'] }, record); // why not: eventName is upper case
  */
 export class EventPattern {
@@ -69,8 +69,10 @@ export class EventPattern {
    * @throws Error if the pattern is not a valid event pattern (as `matches` does)
    *
    * @example
+   * import { testing } from 'cdk-enriched-stream-to-queue';
+   *
    * const record = testing.DynamoDBStreamRecord.insert({ id: 'a1', status: 'OPEN' });
-   * testing.EventPattern.explain({ dynamodb: { NewImage: { status: ['OPEN'] } } }, record);
+   * testing.EventPattern.explain({ 'dynamodb': { 'NewImage': { 'status': ['OPEN'] } } }, record);
    * // ['dynamodb.NewImage.status: wanted ["OPEN"], the record holds {"S":"OPEN"}; hint: DynamoDB attribute values
    * //   are typed objects; put the list under the type key: dynamodb.NewImage.status.S']
    */

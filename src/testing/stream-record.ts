@@ -75,7 +75,7 @@ export interface StreamRecordOptions {
  * const before = { id: 'a1', status: 'OPEN' };
  * const records = [
  *   testing.DynamoDBStreamRecord.insert(before),
- *   testing.DynamoDBStreamRecord.modify(before, { ...before, status: 'DONE' }),
+ *   testing.DynamoDBStreamRecord.modify(before, { id: 'a1', status: 'DONE' }),
  *   testing.DynamoDBStreamRecord.remove(before, { keyAttributes: ['id'] }),
  * ];
  * // Hand them to your enrichment handler as the pipe would: await handler(records)
