@@ -7,6 +7,7 @@
  * Names follow the Pipes API (`PipeSourceDynamoDBStreamParameters`, `PipeTargetSqsQueueParameters`):
  * https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html
  */
+import { PIPES_LIMITS } from '../../src/private/pipes-limits';
 import { buildArn, parseArn } from '../cloudformation/arn';
 
 /** How the pipe reads the DynamoDB stream. */
@@ -80,69 +81,7 @@ export interface PipeDefinition {
 }
 
 /** The most records one batch may hold with an SQS target (SendMessageBatch takes 10 entries). */
-export const SQS_TARGET_BATCH_SIZE_LIMIT = 10;
-
-/**
- * Limits of the Pipes API's CreatePipe request (the tools' copy, until src/private/pipes-limits.ts is
- * the one copy):
- * - `Name`: 1 to 64 characters of `[.\-_A-Za-z0-9]`: https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_Pipe.html
- * - `FilterCriteria.Filters`: at most 5: https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_FilterCriteria.html
- * - `Filter.Pattern`: at most 4096 characters: https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_Filter.html
- * - `InputTemplate`: at most 8192 characters, "to remove an input template, specify an empty string":
- *   https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeTargetParameters.html,
- *   https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeEnrichmentParameters.html
- * - `MessageGroupId`, `MessageDeduplicationId`: at most 100 characters:
- *   https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeTargetSqsQueueParameters.html
- */
-export const PIPES_API_LIMITS = {
-  pipeName: /^[.\-_A-Za-z0-9]{1,64}$/,
-  pipeNameMaxLength: 64,
-  filters: 5,
-  patternLength: 4096,
-  inputTemplateLength: 8192,
-  sqsParameterLength: 100,
-} as const;
-
-/**
- * What the local runner and the replay need of a DynamoDB stream source, whether the pipe was read
- * from a template or from DescribePipe, so that both accept exactly the same pipes. Ranges from
- * https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeSourceDynamoDBStreamParameters.html;
- * with an SQS target a batch holds at most 10 records
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html).
- * AWS documents no default batch size for this source, so an unset one is refused rather than guessed.
- *
- * @returns what is wrong, or undefined
- */
-export function sourceProblem(source: {
-  readonly batchSize?: number;
-  readonly maximumBatchingWindowSeconds: number;
-  readonly maximumRetryAttempts: number;
-  readonly maximumRecordAgeSeconds: number;
-  readonly parallelizationFactor: number;
-}): string | undefined {
-  const field = 'SourceParameters.DynamoDBStreamParameters';
-  const outside = (value: number, min: number, max: number) => !Number.isInteger(value) || value < min || value > max;
-  if (source.batchSize === undefined) {
-    return `${field}.BatchSize is not set, and AWS documents no default for a DynamoDB stream source; set 1 to ${SQS_TARGET_BATCH_SIZE_LIMIT} for an SQS target`;
-  }
-  if (outside(source.batchSize, 1, SQS_TARGET_BATCH_SIZE_LIMIT)) {
-    return `${field}.BatchSize ${source.batchSize} is out of range for an SQS target; allowed: 1 to ${SQS_TARGET_BATCH_SIZE_LIMIT}`;
-  }
-  if (outside(source.maximumBatchingWindowSeconds, 0, 300)) {
-    return `${field}.MaximumBatchingWindowInSeconds ${source.maximumBatchingWindowSeconds} is out of range; allowed: 0 to 300`;
-  }
-  if (outside(source.maximumRetryAttempts, -1, 10000)) {
-    return `${field}.MaximumRetryAttempts ${source.maximumRetryAttempts} is out of range; allowed: -1 (infinite) or 0 to 10000`;
-  }
-  const age = source.maximumRecordAgeSeconds;
-  if (age !== -1 && outside(age, 60, 604800)) {
-    return `${field}.MaximumRecordAgeInSeconds ${age} is out of range; allowed: -1 (infinite) or 60 to 604800`;
-  }
-  if (outside(source.parallelizationFactor, 1, 10)) {
-    return `${field}.ParallelizationFactor ${source.parallelizationFactor} is out of range; allowed: 1 to 10`;
-  }
-  return undefined;
-}
+export const SQS_TARGET_BATCH_SIZE_LIMIT = PIPES_LIMITS.batchSizeWithSqsTarget.max;
 
 /** The ARN of a pipe, given or derived from its name and its source's partition, region and account. */
 export function pipeArnOf(pipe: PipeDefinition): string {

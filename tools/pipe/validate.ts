@@ -13,19 +13,37 @@
  *   and an SQS dead-letter queue; anything else is refused naming the field, never ignored.
  */
 import type { PipeDefinition, PipeLoggingDefinition } from './definition';
-// The Pipes API's limits (this import) and pattern syntax (EventPattern, below), from where they live
-// until src/private/pipes-limits.ts and src/private/event-pattern/ (branch src-house) are their one
-// home: these two imports are what changes then.
-import { PIPES_API_LIMITS as LIMITS, sourceProblem } from './definition';
 import { InputTemplate, parseJsonPath } from './input-template';
-import { EventPattern } from '../../src/testing/event-pattern';
+// The Pipes API's limits and the pattern syntax EventBridge accepts have one home, shared with the construct.
+import { validatePattern } from '../../src/private/event-pattern';
+import { PIPES_LIMITS, rangeProblem } from '../../src/private/pipes-limits';
+
+/** What EventBridge refuses in a filter pattern, as problems (empty: accepted); never a lint. */
+const patternSyntaxProblems = (pattern: string): string[] => validatePattern(pattern);
 
 /**
- * What EventBridge refuses in a filter pattern, as problems (empty: accepted). NOTE: until the
- * src-house branch separates syntax from lints, `EventPattern.validate` also reports the DynamoDB
- * lints (a condition without a type key, numbers on an `N` value), so such patterns are refused here.
+ * What is wrong with a DynamoDB stream source's numbers, or undefined, in the Pipes API's ranges;
+ * with an SQS target a batch holds at most 10 records
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html). AWS
+ * documents no default batch size for this source, so an unset one is refused rather than guessed.
  */
-const patternSyntaxProblems = (pattern: string): string[] => EventPattern.validate(pattern);
+function sourceProblem(field: string, source: {
+  readonly batchSize?: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly maximumRetryAttempts: number;
+  readonly maximumRecordAgeSeconds: number;
+  readonly parallelizationFactor: number;
+}): string | undefined {
+  if (source.batchSize === undefined) {
+    const limit = PIPES_LIMITS.batchSizeWithSqsTarget;
+    return `${field}.BatchSize must be set: AWS documents no default for a DynamoDB stream source; set ${limit.min} to ${limit.max} for an SQS target`;
+  }
+  return rangeProblem(`${field}.BatchSize`, source.batchSize, PIPES_LIMITS.batchSizeWithSqsTarget)
+    ?? rangeProblem(`${field}.MaximumBatchingWindowInSeconds`, source.maximumBatchingWindowSeconds, PIPES_LIMITS.maximumBatchingWindowInSeconds)
+    ?? rangeProblem(`${field}.MaximumRetryAttempts`, source.maximumRetryAttempts, PIPES_LIMITS.maximumRetryAttempts)
+    ?? rangeProblem(`${field}.MaximumRecordAgeInSeconds`, source.maximumRecordAgeSeconds, PIPES_LIMITS.maximumRecordAgeInSeconds)
+    ?? rangeProblem(`${field}.ParallelizationFactor`, source.parallelizationFactor, PIPES_LIMITS.parallelizationFactor);
+}
 
 /** `arn:<partition>:dynamodb:<region>:<account>:table/<name>/stream/<label>`: the only source these tools read. */
 export const DYNAMODB_STREAM_ARN = /^arn:(aws[a-z-]*):dynamodb:([a-z0-9-]+):(\d{12}):table\/[^/]+\/stream\/[^/]+$/;
@@ -85,8 +103,9 @@ export function validatePipe(fields: PipeFields, label?: string): PipeDefinition
   };
   const check = (problem: string | undefined) => problem === undefined || refuse(problem);
 
-  if (!LIMITS.pipeName.test(name)) {
-    refuse(`Name ${JSON.stringify(name)} is not a pipe name; allowed: 1 to ${LIMITS.pipeNameMaxLength} of the characters A-Z a-z 0-9 . - _`);
+  const nameProblem = rangeProblem('Name', name, PIPES_LIMITS.pipeName);
+  if (nameProblem) {
+    refuse(nameProblem);
   }
   const desiredState = fields.DesiredState ?? 'RUNNING';
   if (desiredState === 'DELETED') refuse('DesiredState is DELETED (the pipe is being deleted)');
@@ -128,7 +147,7 @@ export function validatePipe(fields: PipeFields, label?: string): PipeDefinition
     maximumRecordAgeSeconds: integer('MaximumRecordAgeInSeconds', -1)!,
     parallelizationFactor: integer('ParallelizationFactor', 1)!,
   };
-  check(sourceProblem(source));
+  check(sourceProblem('SourceParameters.DynamoDBStreamParameters', source));
   const onPartialBatchItemFailure = ddb.OnPartialBatchItemFailure;
   if (onPartialBatchItemFailure !== undefined && onPartialBatchItemFailure !== 'AUTOMATIC_BISECT') {
     refuse(`${ddbField}.OnPartialBatchItemFailure ${JSON.stringify(onPartialBatchItemFailure)} is not AUTOMATIC_BISECT`);
@@ -234,7 +253,8 @@ function filters(value: unknown, refuse: Refuse): string[] {
   if (problem) refuse(problem);
   const list = criteria.Filters ?? [];
   if (!Array.isArray(list)) return refuse(`${field}.Filters is not an array`);
-  if (list.length > LIMITS.filters) refuse(`${field}.Filters has ${list.length} filters; allowed: at most ${LIMITS.filters}`);
+  const countProblem = rangeProblem(`${field}.Filters`, list.length, PIPES_LIMITS.filterPatterns);
+  if (countProblem) refuse(countProblem);
   return list.map((filter, i) => {
     const at = `${field}.Filters[${i}]`;
     const entry = object(filter, at, refuse);
@@ -243,9 +263,8 @@ function filters(value: unknown, refuse: Refuse): string[] {
     const pattern = entry.Pattern;
     if (pattern === undefined || pattern === '') refuse(`${at}.Pattern is missing`);
     if (typeof pattern !== 'string') return refuse(`${at}.Pattern is not a string`);
-    if (pattern.length > LIMITS.patternLength) {
-      refuse(`${at}.Pattern is ${pattern.length} characters long; allowed: at most ${LIMITS.patternLength}`);
-    }
+    const lengthProblem = rangeProblem(`${at}.Pattern`, pattern, PIPES_LIMITS.filterPatternLength);
+    if (lengthProblem) refuse(lengthProblem);
     try {
       JSON.parse(pattern);
     } catch (error) {
@@ -261,7 +280,8 @@ function filters(value: unknown, refuse: Refuse): string[] {
 function template(value: unknown, field: string, refuse: Refuse): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') return refuse(`${field} is not a string`);
-  if (value.length > LIMITS.inputTemplateLength) refuse(`${field} is ${value.length} characters long; allowed: at most ${LIMITS.inputTemplateLength}`);
+  const lengthProblem = rangeProblem(field, value, PIPES_LIMITS.inputTemplateLength);
+  if (lengthProblem) refuse(lengthProblem);
   try {
     InputTemplate.parse(value, field);
   } catch (error) {
@@ -274,7 +294,8 @@ function template(value: unknown, field: string, refuse: Refuse): string | undef
 function sqsParameter(value: unknown, field: string, refuse: Refuse): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') return refuse(`${field} is not a string`);
-  if (value.length > LIMITS.sqsParameterLength) refuse(`${field} is ${value.length} characters long; allowed: at most ${LIMITS.sqsParameterLength}`);
+  const lengthProblem = rangeProblem(field, value, PIPES_LIMITS.messageGroupId);
+  if (lengthProblem) refuse(lengthProblem);
   if (value.startsWith('$')) {
     try {
       parseJsonPath(value, field);

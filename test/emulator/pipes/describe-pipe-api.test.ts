@@ -146,7 +146,7 @@ describe('pipeFromDescribePipe refuses what the replay cannot execute', () => {
 
   test('a missing BatchSize is refused, as the local runner refuses it: AWS documents no default to honour', () => {
     expect(() => pipeFromDescribePipe({ ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST' } } })).toThrow(
-      'Pipe p: SourceParameters.DynamoDBStreamParameters.BatchSize is not set, and AWS documents no default for a DynamoDB stream source; set 1 to 10 for an SQS target');
+      'Pipe p: SourceParameters.DynamoDBStreamParameters.BatchSize must be set: AWS documents no default for a DynamoDB stream source; set 1 to 10 for an SQS target');
   });
 
   test.each<[string, DescribePipeResponse, string]>([
@@ -169,11 +169,11 @@ describe('pipeFromDescribePipe refuses what the replay cannot execute', () => {
     ['an unknown starting position', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'AT_TIMESTAMP' as 'LATEST' } } },
       'Pipe p: SourceParameters.DynamoDBStreamParameters.StartingPosition "AT_TIMESTAMP" is not LATEST or TRIM_HORIZON'],
     ['a batch size above what an SQS target takes', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 11 } } },
-      'Pipe p: SourceParameters.DynamoDBStreamParameters.BatchSize 11 is out of range for an SQS target; allowed: 1 to 10'],
+      'Pipe p: SourceParameters.DynamoDBStreamParameters.BatchSize must be an integer from 1 to 10 (an SQS target takes at most 10 messages per batch), got 11'],
     ['retries below -1', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 10, MaximumRetryAttempts: -2 } } },
-      'Pipe p: SourceParameters.DynamoDBStreamParameters.MaximumRetryAttempts -2 is out of range; allowed: -1 (infinite) or 0 to 10000'],
+      'Pipe p: SourceParameters.DynamoDBStreamParameters.MaximumRetryAttempts must be -1 (infinite) or an integer from 0 to 10000, got -2'],
     ['a record age below 60 s (the local runner refuses it too)', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 10, MaximumRecordAgeInSeconds: 30 } } },
-      'Pipe p: SourceParameters.DynamoDBStreamParameters.MaximumRecordAgeInSeconds 30 is out of range; allowed: -1 (infinite) or 60 to 604800'],
+      'Pipe p: SourceParameters.DynamoDBStreamParameters.MaximumRecordAgeInSeconds must be -1 (infinite) or a whole number of seconds from 60 to 604800, got 30 seconds'],
     ['a dead-letter target that is not a queue', { ...base, SourceParameters: { DynamoDBStreamParameters: { StartingPosition: 'LATEST', BatchSize: 10, DeadLetterConfig: { Arn: 'arn:aws:sns:eu-west-1:123456789012:dlq' } } } },
       'Pipe p: SourceParameters.DynamoDBStreamParameters.DeadLetterConfig.Arn "arn:aws:sns:eu-west-1:123456789012:dlq" is not an SQS queue ARN'],
     ['a filter pattern that is not JSON', { ...base, SourceParameters: { ...base.SourceParameters, FilterCriteria: { Filters: [{ Pattern: '{eventName' }] } } },
