@@ -183,8 +183,14 @@ export async function startPipeRunner(options: PipeRunnerOptions): Promise<PipeR
 }
 
 
-/** A record that passed the filter, waiting in a batch. */
-type ReadRecord = SourceRecord;
+/** A record that passed the filter, in a batch. */
+interface ReadRecord {
+  readonly source: SourceRecord;
+  /** Position among the records of its shard that passed the filter (consecutive ordinals: no passing record between). */
+  readonly ordinal: number;
+  /** Records of its shard the filter dropped between the previous passing record and this one. */
+  readonly filteredBefore: number;
+}
 
 interface ShardState {
   readonly reader: ShardReader;
@@ -409,9 +415,11 @@ class Runner implements PipeRunner {
     const pending: ReadRecord[] = [];
     let pendingBytes = 0;
     let firstPendingAt = 0;
+    let ordinal = 0;
+    let filteredSince = 0;
     const flush = async (count: number) => {
       const batch = pending.splice(0, count);
-      pendingBytes -= batch.reduce((sum, r) => sum + r.bytes, 0);
+      pendingBytes -= batch.reduce((sum, r) => sum + r.source.bytes, 0);
       firstPendingAt = Date.now();
       state.busy = true;
       try {
@@ -428,13 +436,15 @@ class Runner implements PipeRunner {
         this.stats.recordsRead++;
         if (!matchesFilter(this.pipe, record.event)) {
           this.stats.recordsFiltered++;
+          filteredSince++;
           continue;
         }
         if (pending.length > 0 && pendingBytes + record.bytes > MAX_BATCH_BYTES) {
           await flush(pending.length);
         }
         if (pending.length === 0) firstPendingAt = Date.now();
-        pending.push(record);
+        pending.push({ source: record, ordinal: ordinal++, filteredBefore: filteredSince });
+        filteredSince = 0;
         pendingBytes += record.bytes;
         state.busy = true;
         while (pending.length >= source.batchSize && !this.stopped) {
@@ -477,7 +487,7 @@ class Runner implements PipeRunner {
       if (this.stopped) return;
       if (source.maximumRecordAgeSeconds >= 0) {
         const now = Date.now();
-        const expired = records.filter(r => now - r.latestCreationMs > source.maximumRecordAgeSeconds * 1000);
+        const expired = records.filter(r => now - r.source.latestCreationMs > source.maximumRecordAgeSeconds * 1000);
         if (expired.length > 0) {
           await this.deadLetter(expired, 'RecordAgeExceeded');
           records = records.filter(r => !expired.includes(r));
@@ -497,6 +507,9 @@ class Runner implements PipeRunner {
         failure = error as Error;
       }
       if (this.stopped) return;
+      if (failure instanceof PipeStageError && failure.failedItems) {
+        records = this.remainder(failure, records);
+      }
       if (failure instanceof PipeStageError && failure.internal) {
         // A pipe internal error: retried until it succeeds or the records expire, not counted as a retry.
         internalFailures++;
@@ -521,6 +534,27 @@ class Runner implements PipeRunner {
   }
 
   /**
+   * The records still to deliver after a partly failed target call: "If the target supports batching
+   * and only part of the batch succeeds, EventBridge automatically retries batching the remainder of
+   * the payload ... including re-invoking any configured enrichment" (eb-pipes-batching-concurrency.html).
+   * With one item per record, items map to records by position and the remainder is the records of the
+   * refused items; otherwise (where AWS is silent: partial-batch-items-not-one-per-record) it is the
+   * whole batch.
+   */
+  private remainder(failure: PipeStageError, records: ReadRecord[]): ReadRecord[] {
+    const refused = new Set(failure.failedItems!.map(item => item.index));
+    this.stats.messagesSent += failure.sent ?? 0;
+    if (failure.itemCount === records.length) {
+      const delivered = records.filter((_record, index) => !refused.has(index));
+      this.stats.recordsDelivered += delivered.length;
+      return records.filter((_record, index) => refused.has(index));
+    }
+    this.noteUnspecified('partial-batch-items-not-one-per-record',
+      `SQS refused ${refused.size} of ${failure.itemCount} items that the enrichment returned for ${records.length} records; the whole batch is retried`);
+    return records;
+  }
+
+  /**
    * Whether AUTOMATIC_BISECT halves a failed batch: "halves each batch and retry each half until all the
    * records are processed or there is one failed message remaining" (eb-pipes-dynamodb.html), on a
    * failed target step; on a failed enrichment only under the reading 'bisect' (enrichment-failure-bisect).
@@ -539,7 +573,7 @@ class Runner implements PipeRunner {
   }
 
   /** One pipe execution: enrichment then target, within the execution time limit. */
-  private async execute(records: ReadRecord[]): Promise<TargetResult> {
+  private async execute(records: readonly ReadRecord[]): Promise<TargetResult> {
     this.stats.pipeExecutions++;
     const reporter = executionReporter(this.pipe, this.logger, this.pipeArn);
     const report = (step: PipeExecutionStep, detail?: StepDetail) => {
@@ -554,7 +588,7 @@ class Runner implements PipeRunner {
       timedOut = true;
       abort.abort();
     }, this.executionTimeoutMs);
-    const events = records.map(r => r.event);
+    const events = records.map(r => r.source.event);
     const unspecified = (id: UnspecifiedId, detail: string) => {
       const error = this.noteUnspecified(id, detail);
       if (error) throw error;
@@ -579,10 +613,31 @@ class Runner implements PipeRunner {
   }
 
   /**
-   * Writes a message describing records that are given up to the source dead-letter queue, in the
-   * shape Pipes uses (tools/pipe/dead-letter-message.ts, with the source's batch info).
+   * Gives records up: writes messages describing them to the source dead-letter queue, in the shape
+   * Pipes uses (tools/pipe/dead-letter-message.ts, with the source's batch info), one per run of
+   * consecutive records (where AWS is silent: dlq-non-contiguous-records).
    */
   private async deadLetter(records: ReadRecord[], condition: DeadLetterCondition): Promise<void> {
+    const runs: ReadRecord[][] = [];
+    for (const record of records) {
+      const run = runs[runs.length - 1];
+      if (run && run[run.length - 1].ordinal + 1 === record.ordinal) run.push(record);
+      else runs.push([record]);
+    }
+    if (runs.length > 1) {
+      this.noteUnspecified('dlq-non-contiguous-records', `${records.length} records given up (${condition}) are not consecutive in the stream; they are described by ${runs.length} dead-letter messages`);
+    }
+    for (const run of runs) {
+      const filtered = run.slice(1).reduce((sum, record) => sum + record.filteredBefore, 0);
+      if (filtered > 0) {
+        this.noteUnspecified('dlq-batch-size-with-filtered-records',
+          `the dead-letter message's range holds ${filtered} record${filtered === 1 ? '' : 's'} the filter dropped; its batchSize counts the ${run.length} of the batch`);
+      }
+      await this.deadLetterRun(run.map(record => record.source), condition);
+    }
+  }
+
+  private async deadLetterRun(records: SourceRecord[], condition: DeadLetterCondition): Promise<void> {
     const queueArn = this.pipe.source.deadLetterQueueArn;
     const batchInfo = this.source.batchInfo(records);
     if (!queueArn) {
