@@ -15,3 +15,14 @@ export function matchesFilter(pipe: PipeDefinition, record: unknown): boolean {
   }
   return pipe.filterPatterns.some(pattern => EventPattern.matches(pattern, record));
 }
+
+/**
+ * Why a record that the filter dropped matches no pattern, one entry per reason.
+ *
+ * PLACEHOLDER: says only that no pattern matched. It is to be replaced by the pattern engine's
+ * explanation (`explainPattern(pattern, candidate)` in src/private/event-pattern/explain.ts, being
+ * written on another branch), one entry per failing field of each pattern.
+ */
+export function explainFilter(_pipe: PipeDefinition, _record: unknown): string[] {
+  return ['matches no filter pattern'];
+}

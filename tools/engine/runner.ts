@@ -36,7 +36,8 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { enrichmentFor } from './enrichments';
-import { matchesFilter } from './filter';
+import { explainFilter, matchesFilter } from './filter';
+import { OutcomeEntry, OutcomeLog, RecordOutcome } from './outcomes';
 import { RunnerLog, RunnerLogRecord, stderrRunnerLog } from './runner-log';
 import { ShardReader, SourceContext, SourceRecord, StreamSource } from './source';
 import { sourceFor } from './sources';
@@ -48,7 +49,7 @@ import {
 } from './unspecified';
 import { DeadLetterCondition, pipesDeadLetterMessage } from '../pipe/dead-letter-message';
 import { PipeDefinition, pipeArnOf } from '../pipe/definition';
-import { executionReporter, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
+import { executionReporter, logFilteredRecord, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
 
 /** Backoff between retries of a failed batch: `initialDelayMs * multiplier^(retry-1)`, at most `maxDelayMs`. */
 export interface BackoffOptions {
@@ -110,6 +111,10 @@ export interface PipeRunnerOptions {
    * @default DEFAULT_READINGS: enrichment-failure-bisect 'retry-whole-batch', enrichment-too-many-items 'fail-execution'
    */
   readonly readings?: UnspecifiedReadings;
+  /** Receives each record's outcome when it settles (filtered, delivered or dead-lettered). @default none */
+  readonly onRecordSettled?: (outcome: RecordOutcome) => void;
+  /** How many record outcomes `records()` keeps, the most recent. @default 10000 */
+  readonly outcomeLimit?: number;
 }
 
 /** Counters of a running pipe. */
@@ -166,6 +171,12 @@ export interface PipeRunner {
   idle(timeoutMs?: number): Promise<void>;
   /** Stops reading; an execution in flight is aborted and not dead-lettered. */
   stop(): Promise<void>;
+  /**
+   * What became of each record read, in the order read (the last `outcomeLimit` records, 10,000 by
+   * default): `filtered` (with why), `in-flight`, `delivered`, or `dead-lettered` (with the condition
+   * and the last error), and the points where AWS is silent that it depended on.
+   */
+  records(): RecordOutcome[];
 }
 
 /** The payload limit of a synchronous Lambda invocation, which bounds a batch (eb-pipes-dynamodb.html). */
@@ -186,6 +197,8 @@ export async function startPipeRunner(options: PipeRunnerOptions): Promise<PipeR
 /** A record that passed the filter, in a batch. */
 interface ReadRecord {
   readonly source: SourceRecord;
+  /** Its outcome, updated as the runner works on it. */
+  readonly outcome: OutcomeEntry;
   /** Position among the records of its shard that passed the filter (consecutive ordinals: no passing record between). */
   readonly ordinal: number;
   /** Records of its shard the filter dropped between the previous passing record and this one. */
@@ -236,6 +249,7 @@ class Runner implements PipeRunner {
   private readonly readings: Required<UnspecifiedReadings>;
   /** Points already reported in the runner's log (once per pipe and point). */
   private readonly warned = new Set<UnspecifiedId>();
+  private readonly outcomes: OutcomeLog;
   private readonly shards: ShardState[] = [];
   private readonly loops = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
@@ -275,6 +289,7 @@ class Runner implements PipeRunner {
     this.strict = options.strict ?? false;
     checkReadings(options.readings ?? {});
     this.readings = { ...DEFAULT_READINGS, ...options.readings };
+    this.outcomes = new OutcomeLog(options.outcomeLimit, options.onRecordSettled);
     this.source = sourceFor(pipe, { streams: this.streams }, this.sourceContext());
   }
 
@@ -302,6 +317,10 @@ class Runner implements PipeRunner {
       await new Promise(resolve => setTimeout(resolve, 25));
     }
     throw new Error(`Pipe ${this.pipe.name}: not idle after ${timeoutMs} ms (${JSON.stringify(this.stats)})`);
+  }
+
+  public records(): RecordOutcome[] {
+    return this.outcomes.list();
   }
 
   public async stop(): Promise<void> {
@@ -363,8 +382,9 @@ class Runner implements PipeRunner {
    * point, and under `strict` records the failure (so that `idle()` rejects) and returns the error
    * for the caller to throw.
    */
-  private noteUnspecified(id: UnspecifiedId, detail: string): UnspecifiedBehaviourError | undefined {
+  private noteUnspecified(id: UnspecifiedId, detail: string, records: readonly ReadRecord[]): UnspecifiedBehaviourError | undefined {
     this.stats.unspecified[id] = (this.stats.unspecified[id] ?? 0) + 1;
+    for (const record of records) record.outcome.unspecified.add(id);
     if (!this.warned.has(id)) {
       this.warned.add(id);
       this.report('WARN', `Unspecified behaviour '${id}': ${detail}. AWS does not document what Pipes does here; `
@@ -437,13 +457,16 @@ class Runner implements PipeRunner {
         if (!matchesFilter(this.pipe, record.event)) {
           this.stats.recordsFiltered++;
           filteredSince++;
+          const reason = explainFilter(this.pipe, record.event);
+          this.outcomes.add(record, 'filtered', reason);
+          logFilteredRecord(this.pipe, this.logger, this.pipeArn, record.event, reason);
           continue;
         }
         if (pending.length > 0 && pendingBytes + record.bytes > MAX_BATCH_BYTES) {
           await flush(pending.length);
         }
         if (pending.length === 0) firstPendingAt = Date.now();
-        pending.push({ source: record, ordinal: ordinal++, filteredBefore: filteredSince });
+        pending.push({ source: record, outcome: this.outcomes.add(record, 'in-flight'), ordinal: ordinal++, filteredBefore: filteredSince });
         filteredSince = 0;
         pendingBytes += record.bytes;
         state.busy = true;
@@ -489,7 +512,7 @@ class Runner implements PipeRunner {
         const now = Date.now();
         const expired = records.filter(r => now - r.source.latestCreationMs > source.maximumRecordAgeSeconds * 1000);
         if (expired.length > 0) {
-          await this.deadLetter(expired, 'RecordAgeExceeded');
+          await this.deadLetter(expired, 'RecordAgeExceeded', `older than MaximumRecordAgeInSeconds (${source.maximumRecordAgeSeconds} s)`);
           records = records.filter(r => !expired.includes(r));
           if (records.length === 0) return;
         }
@@ -499,8 +522,11 @@ class Runner implements PipeRunner {
         const result = await this.execute(records);
         if (result.invoked) {
           this.stats.recordsDelivered += records.length;
+          for (const record of records) this.outcomes.settle(record.outcome, 'delivered');
         } else {
           this.stats.recordsDroppedByEnrichment += records.length;
+          const reason = ['the enrichment returned no item to send, so the target was not invoked'];
+          for (const record of records) this.outcomes.settle(record.outcome, 'filtered', reason);
         }
         return;
       } catch (error) {
@@ -525,7 +551,7 @@ class Runner implements PipeRunner {
         return;
       }
       if (source.maximumRetryAttempts >= 0 && retries >= source.maximumRetryAttempts) {
-        await this.deadLetter(records, 'RetryAttemptsExhausted');
+        await this.deadLetter(records, 'RetryAttemptsExhausted', `last error: ${failure.message}`);
         return;
       }
       retries++;
@@ -547,10 +573,11 @@ class Runner implements PipeRunner {
     if (failure.itemCount === records.length) {
       const delivered = records.filter((_record, index) => !refused.has(index));
       this.stats.recordsDelivered += delivered.length;
+      for (const record of delivered) this.outcomes.settle(record.outcome, 'delivered');
       return records.filter((_record, index) => refused.has(index));
     }
     this.noteUnspecified('partial-batch-items-not-one-per-record',
-      `SQS refused ${refused.size} of ${failure.itemCount} items that the enrichment returned for ${records.length} records; the whole batch is retried`);
+      `SQS refused ${refused.size} of ${failure.itemCount} items that the enrichment returned for ${records.length} records; the whole batch is retried`, records);
     return records;
   }
 
@@ -568,7 +595,8 @@ class Runner implements PipeRunner {
     }
     const reading = this.readings['enrichment-failure-bisect'];
     this.noteUnspecified('enrichment-failure-bisect',
-      `the enrichment failed on a batch of ${records.length} records with AUTOMATIC_BISECT; the batch is ${reading === 'bisect' ? 'halved (reading bisect)' : 'retried whole (reading retry-whole-batch)'}`);
+      `the enrichment failed on a batch of ${records.length} records with AUTOMATIC_BISECT; the batch is ${reading === 'bisect' ? 'halved (reading bisect)' : 'retried whole (reading retry-whole-batch)'}`,
+      records);
     return reading === 'bisect';
   }
 
@@ -590,7 +618,7 @@ class Runner implements PipeRunner {
     }, this.executionTimeoutMs);
     const events = records.map(r => r.source.event);
     const unspecified = (id: UnspecifiedId, detail: string) => {
-      const error = this.noteUnspecified(id, detail);
+      const error = this.noteUnspecified(id, detail, records);
       if (error) throw error;
     };
     const stageOptions = { report, abortSignal: abort.signal, unspecified, readings: this.readings };
@@ -617,7 +645,7 @@ class Runner implements PipeRunner {
    * Pipes uses (tools/pipe/dead-letter-message.ts, with the source's batch info), one per run of
    * consecutive records (where AWS is silent: dlq-non-contiguous-records).
    */
-  private async deadLetter(records: ReadRecord[], condition: DeadLetterCondition): Promise<void> {
+  private async deadLetter(records: ReadRecord[], condition: DeadLetterCondition, why: string): Promise<void> {
     const runs: ReadRecord[][] = [];
     for (const record of records) {
       const run = runs[runs.length - 1];
@@ -625,25 +653,30 @@ class Runner implements PipeRunner {
       else runs.push([record]);
     }
     if (runs.length > 1) {
-      this.noteUnspecified('dlq-non-contiguous-records', `${records.length} records given up (${condition}) are not consecutive in the stream; they are described by ${runs.length} dead-letter messages`);
+      this.noteUnspecified('dlq-non-contiguous-records',
+        `${records.length} records given up (${condition}) are not consecutive in the stream; they are described by ${runs.length} dead-letter messages`, records);
     }
     for (const run of runs) {
       const filtered = run.slice(1).reduce((sum, record) => sum + record.filteredBefore, 0);
       if (filtered > 0) {
         this.noteUnspecified('dlq-batch-size-with-filtered-records',
-          `the dead-letter message's range holds ${filtered} record${filtered === 1 ? '' : 's'} the filter dropped; its batchSize counts the ${run.length} of the batch`);
+          `the dead-letter message's range holds ${filtered} record${filtered === 1 ? '' : 's'} the filter dropped; its batchSize counts the ${run.length} of the batch`, run);
       }
-      await this.deadLetterRun(run.map(record => record.source), condition);
+      const written = await this.deadLetterRun(run.map(record => record.source), condition);
+      if (written === undefined) return; // stopped
+      const reason = [condition, why, ...written ? [] : ['discarded: the pipe has no dead-letter queue']];
+      for (const record of run) this.outcomes.settle(record.outcome, 'dead-lettered', reason);
     }
   }
 
-  private async deadLetterRun(records: SourceRecord[], condition: DeadLetterCondition): Promise<void> {
+  /** @returns true when written, false when discarded (no dead-letter queue), undefined when the runner stopped first */
+  private async deadLetterRun(records: SourceRecord[], condition: DeadLetterCondition): Promise<boolean | undefined> {
     const queueArn = this.pipe.source.deadLetterQueueArn;
     const batchInfo = this.source.batchInfo(records);
     if (!queueArn) {
       this.stats.recordsDiscarded += records.length;
       this.report('WARN', `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(batchInfo)}`);
-      return;
+      return false;
     }
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
@@ -651,11 +684,12 @@ class Runner implements PipeRunner {
         const body = pipesDeadLetterMessage(this.pipeArn, condition, batchInfo);
         await this.clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
         this.stats.batchesDeadLettered++;
-        return;
+        return true;
       } catch (error) {
         this.report('ERROR', `Writing to the dead-letter queue ${queueArn} failed (attempt ${attempt}): ${describeError(error)}`);
         await this.sleep(this.delay(Math.min(attempt, 10)));
       }
     }
+    return undefined;
   }
 }
