@@ -16,19 +16,21 @@
  * - Batching: a batch is sent when it holds `BatchSize` records, when the batching window has passed
  *   since its first record, or when it would exceed the 6 MB payload limit; without a window, whatever
  *   a poll returned is sent at once (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html).
- * - Failure: an enrichment that fails or times out, or a target step that fails (including more than
- *   10 items from the enrichment), fails the execution; the batch is retried with backoff up to
- *   `MaximumRetryAttempts` (-1: until its records are too old), records older than
- *   `MaximumRecordAgeInSeconds` are dropped, and then a message describing the batch goes to the
- *   source dead-letter queue in the Pipes shape and the shard moves on.
- * - `AUTOMATIC_BISECT` splits a batch in two before retrying, and only when the target step failed: the
- *   Pipes batching page says "Partial batch failure handling of the enrichment is not supported"
- *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html), and the
- *   Pipes DynamoDB page describes AUTOMATIC_BISECT as halving "each batch and retry each half until all
- *   the records are processed or there is one failed message remaining in the batch". The Lambda page
- *   (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html) bisects on any function error, and its
- *   "function" is what Pipes calls the target; where they differ this code follows the Pipes pages. As
- *   the Lambda page says, "Splitting a batch does not count towards the retry quota".
+ * - Failure: an enrichment that fails or times out, or a target step that fails, fails the execution;
+ *   the batch is retried with backoff up to `MaximumRetryAttempts` (-1: until its records are too old),
+ *   records older than `MaximumRecordAgeInSeconds` are given up, and then messages describing them go
+ *   to the source dead-letter queue in the Pipes shape and the shard moves on. A partly failed target
+ *   call retries only "the remainder of the payload" (batching page). Pipe internal errors (a service
+ *   unreachable or failing on its side) are retried without counting against `MaximumRetryAttempts`
+ *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html).
+ * - `AUTOMATIC_BISECT` splits a batch in two before retrying when the target step failed: the Pipes
+ *   DynamoDB page describes it as halving "each batch and retry each half until all the records are
+ *   processed or there is one failed message remaining in the batch"; as the Lambda page
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html) says, "Splitting a batch does not count
+ *   towards the retry quota". On a failed enrichment AWS is silent (unspecified.ts,
+ *   `enrichment-failure-bisect`; the `readings` option chooses).
+ * - Points where AWS is silent are counted, named once in the runner log (runner-log.ts), and with
+ *   `strict` fail the execution (unspecified.ts). Every record read gets an outcome (outcomes.ts).
  * - Executions time out after 5 minutes ("Pipe executions are limited to a maximum of 5 minutes
  *   including the enrichment and target processing", batching page).
  */
@@ -111,8 +113,8 @@ export interface PipeRunnerOptions {
    * @default DEFAULT_READINGS: enrichment-failure-bisect 'retry-whole-batch', enrichment-too-many-items 'fail-execution'
    */
   readonly readings?: UnspecifiedReadings;
-  /** Receives each record's outcome when it settles (filtered, delivered or dead-lettered). @default none */
-  readonly onRecordSettled?: (outcome: RecordOutcome) => void;
+  /** Receives each record's outcome when it settles (filtered, delivered or dead-lettered), with the pipe's name. @default none */
+  readonly onRecordSettled?: (outcome: RecordOutcome, pipeName: string) => void;
   /** How many record outcomes `records()` keeps, the most recent. @default 10000 */
   readonly outcomeLimit?: number;
 }
@@ -289,7 +291,8 @@ class Runner implements PipeRunner {
     this.strict = options.strict ?? false;
     checkReadings(options.readings ?? {});
     this.readings = { ...DEFAULT_READINGS, ...options.readings };
-    this.outcomes = new OutcomeLog(options.outcomeLimit, options.onRecordSettled);
+    const onSettled = options.onRecordSettled;
+    this.outcomes = new OutcomeLog(options.outcomeLimit, onSettled ? outcome => onSettled(outcome, pipe.name) : undefined);
     this.source = sourceFor(pipe, { streams: this.streams }, this.sourceContext());
   }
 
