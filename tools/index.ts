@@ -32,6 +32,19 @@ export interface LocalPipelinesOptions {
   readonly retryDelayMs?: number;
   /** Aborts the start: whatever has started is stopped, and the start rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Refuse to rely on points where AWS does not document what Pipes does (an enrichment answering
+   * `null`, more items than the target takes, ...; tools/engine/README.md lists them): an execution
+   * that depends on one fails with an error naming the point, and `idle()` rejects with it, so that a
+   * test cannot pass on a guess.
+   * @default false (the local choice applies, and one WARN record names each point)
+   */
+  readonly strict?: boolean;
+  /**
+   * Called with each record's outcome as it settles (see {@link LocalPipeInfo.records}).
+   * @default none
+   */
+  readonly onRecord?: (pipe: string, outcome: LocalRecordOutcome) => void;
 }
 
 /** A table created locally from the app's templates. */
@@ -52,6 +65,22 @@ export interface LocalQueueInfo {
   readonly queueArn: string;
 }
 
+/** What became of one record a local pipe read. */
+export interface LocalRecordOutcome {
+  readonly eventID?: string;
+  readonly eventName?: string;
+  readonly sequenceNumber: string;
+  readonly shardId: string;
+  /** The record's keys as DynamoDB attribute values, e.g. `{ id: { S: 'a' } }`. */
+  readonly keys?: Readonly<Record<string, unknown>>;
+  /** `filtered` (by the filter, or by the enrichment returning no item), `in-flight`, `delivered` or `dead-lettered`. */
+  readonly outcome: 'filtered' | 'in-flight' | 'delivered' | 'dead-lettered';
+  /** Why it was filtered; for `dead-lettered`, the condition and the last error. */
+  readonly reason?: readonly string[];
+  /** The points where AWS is silent that its processing depended on (ids of tools/engine/README.md's table). */
+  readonly unspecified?: readonly string[];
+}
+
 /** What a local pipe has done so far. */
 export interface LocalPipeStats {
   /** Batches sent through the pipe's path, each attempt counted. */
@@ -64,10 +93,18 @@ export interface LocalPipeStats {
   readonly recordsRead: number;
   /** Records the filter dropped. */
   readonly recordsFiltered: number;
-  /** Messages delivered to the target queue. */
+  /** Records whose batch reached the target queue. */
   readonly recordsDelivered: number;
+  /** Records whose execution ended without a message because the enrichment returned no item. */
+  readonly recordsDroppedByEnrichment: number;
+  /** Messages the target queue accepted. */
+  readonly messagesSent: number;
   /** Batches described on the source dead-letter queue. */
   readonly batchesDeadLettered: number;
+  /** Failed executions that were the local services' fault (unreachable, 5xx), retried without counting as retries. */
+  readonly internalErrors: number;
+  /** How often the run depended on each point where AWS is silent, by id. */
+  readonly unspecified: Readonly<Record<string, number>>;
 }
 
 /** One pipe of the app, running locally. */
@@ -84,6 +121,11 @@ export interface LocalPipeInfo {
   /** The table whose stream the pipe reads. */
   readonly tableName?: string;
   stats(): LocalPipeStats;
+  /**
+   * What became of each record the pipe read, in the order read (the last 10,000): filtered (with
+   * why), in flight, delivered, or dead-lettered (with the condition and the last error).
+   */
+  records(): LocalRecordOutcome[];
 }
 
 /** A synthesized app running locally. */
@@ -138,6 +180,10 @@ export async function startLocalPipelines(options: LocalPipelinesOptions): Promi
       // The pipes' own log records (at their LogConfiguration's level) go where the rest goes.
       ...(log ? { logger: (record) => log(JSON.stringify(record)) } : {}),
       ...(options.retryDelayMs === undefined ? {} : { backoff: { initialDelayMs: options.retryDelayMs, maxDelayMs: options.retryDelayMs * 4 } }),
+      // The runner's own records (failures of the runtime, points where AWS is silent) too.
+      ...(log ? { log: (record) => log(JSON.stringify(record)) } : {}),
+      strict: options.strict ?? false,
+      ...(options.onRecord ? { onRecordSettled: (outcome, pipeName) => options.onRecord!(pipeName, outcome) } : {}),
     },
   });
   return describe(app);
@@ -158,7 +204,11 @@ function describe(app: LocalApp): LocalPipelines {
     deadLetterQueueUrl: pipe.deadLetterQueue?.queueUrl,
     sourceDeadLetterQueueUrl: pipe.sourceDeadLetterQueue?.queueUrl,
     tableName: pipe.sourceTable?.tableName,
-    stats: (): LocalPipeStats => ({ ...(pipe.runner.stats as PipeRunnerStats) }),
+    stats: (): LocalPipeStats => {
+      const stats = pipe.runner.stats as PipeRunnerStats;
+      return { ...stats, unspecified: { ...stats.unspecified } };
+    },
+    records: (): LocalRecordOutcome[] => pipe.runner.records(),
   }));
   const pathOf = (pipe: LocalApp['pipes'][number]) => app.assembly.assembly.stacks
     .find((stack) => stack.stackName === pipe.stackName)?.template.Resources?.[pipe.logicalId]?.Metadata?.['aws:cdk:path'] as string | undefined;

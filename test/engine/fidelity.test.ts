@@ -146,6 +146,70 @@ describe('pipe internal errors', () => {
   });
 });
 
+// "If the target supports batching and only part of the batch succeeds, EventBridge automatically retries
+// batching the remainder of the payload. For the most up-to-date enriched content, this retry occurs through
+// the entire pipe, including re-invoking any configured enrichment"
+// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html). SQS refuses
+// U+FFFF in a body (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html),
+// so one entry of the batch fails for real.
+describe('a partly failed SendMessageBatch retries only the remainder', () => {
+  const ids = ['r0', 'r1', 'r2', 'r3', 'r4', 'bad', 'r6', 'r7', 'r8', 'r9'];
+
+  test.each([
+    ['AUTOMATIC_BISECT, 0 retries (the issue\'s case)', 'AUTOMATIC_BISECT' as const, 0, [ids]],
+    ['no bisect, 2 retries', undefined, 2, [ids, ['bad'], ['bad']]],
+  ])('one refused entry in a batch of 10 records, %s: 9 messages for the 9 good records, the bad one dead-lettered alone', async (_title, bisect, retries, calls) => {
+    const table = await h.table();
+    const target = await h.queue('partial-target');
+    const dlq = await h.queue('partial-dlq');
+    for (const id of ids) await h.put(table.name, id);
+    const runner = await startPipeRunner({
+      pipe: h.definition(table.streamArn, target.arn, {
+        enrichment: { arn: functionArn('oneUnsendable') },
+        source: { startingPosition: 'TRIM_HORIZON', maximumRetryAttempts: retries, onPartialBatchItemFailure: bisect, deadLetterQueueArn: dlq.arn },
+      }),
+      log: () => undefined,
+    });
+    try {
+      await runner.idle();
+      expect(h.calls('oneUnsendable').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual(calls);
+      const messages = (await h.drain(target.url)).map(m => JSON.parse(m.Body!).id).sort();
+      expect(messages).toEqual(ids.filter(id => id !== 'bad'));
+      const bad = h.calls('oneUnsendable')[0][5].dynamodb.SequenceNumber;
+      const dead = (await h.drain(dlq.url)).map(m => JSON.parse(m.Body!).DDBStreamBatchInfo);
+      expect(dead).toMatchObject([{ startSequenceNumber: bad, endSequenceNumber: bad, batchSize: 1 }]);
+      expect(runner.stats).toMatchObject({ recordsDelivered: 9, messagesSent: 9, batchesDeadLettered: 1, unspecified: {} });
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+// The enrichment page: "If you don't want to invoke the target, return an empty response, such as "", {},
+// or []" (https://docs.aws.amazon.com/eventbridge/latest/userguide/pipes-enrichment.html); SQS: "The minimum
+// size is one character" (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+// Per item the page is silent (enrichment-empty-item): empty items are not sent.
+describe('empty items from the enrichment', () => {
+  test('["", ""] puts no empty message on the queue', async () => {
+    const table = await h.table();
+    const target = await h.queue('empty-target');
+    const runner = await startPipeRunner({
+      pipe: h.definition(table.streamArn, target.arn, { enrichment: { arn: functionArn('emptyStrings') }, source: { startingPosition: 'TRIM_HORIZON' } }),
+      log: () => undefined,
+    });
+    await h.put(table.name, 'a');
+    await h.put(table.name, 'b');
+    try {
+      await runner.idle();
+      expect(await h.drain(target.url)).toEqual([]);
+      expect(runner.stats).toMatchObject({ recordsDelivered: 0, recordsDroppedByEnrichment: 2, messagesSent: 0 });
+      expect(runner.stats.unspecified['enrichment-empty-item']).toBeGreaterThanOrEqual(1);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
 async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

@@ -281,16 +281,19 @@ describe('startPipeRunner', () => {
   });
 
   // A SendMessageBatch that fails for some entries fails the target step, and the retry goes "through the
-  // entire pipe, including re-invoking any configured enrichment" (eb-pipes-batching-concurrency.html), so
-  // the entries that were sent arrive again: delivery is at least once. The failure is real: SQS (and
+  // entire pipe, including re-invoking any configured enrichment" (eb-pipes-batching-concurrency.html). Here the
+  // enrichment returns two items for one record, so the remainder cannot be told apart from the rest
+  // (partial-batch-items-not-one-per-record): the whole batch is retried, and the entries that were sent arrive
+  // again: delivery is at least once. With one item per record only the remainder is retried (fidelity.test.ts). The failure is real: SQS (and
   // fauxqs) refuse U+FFFF in a message body (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
   // Logs at TRACE with IncludeExecutionData carry the payload and requests (eb-pipes-logs.html).
-  test('a partly failed SendMessageBatch fails the target step; the batch is retried whole, then dead-lettered', async () => {
+  test('a partly failed SendMessageBatch with two items for one record retries the batch whole, then dead-letters it', async () => {
     const { name, streamArn } = await table();
     const target = await queue('target');
     const dlq = await queue('dlq');
     const logs: PipeLogRecord[] = [];
     const runner = await startPipeRunner({
+      log: () => undefined,
       pipe: definition(streamArn, target.arn, {
         enrichment: { arn: functionArn('unsendable') },
         source: { maximumRetryAttempts: 1, deadLetterQueueArn: dlq.arn },
@@ -310,6 +313,8 @@ describe('startPipeRunner', () => {
       expect(JSON.parse(partial[0].awsRequest!).Entries).toHaveLength(2);
       const started = logs.find(l => l.messageType === 'ExecutionStarted')!;
       expect(JSON.parse(started.payload!)[0].dynamodb.Keys.id.S).toBe('a');
+      // Two items for one record: nothing ties the refused item to a record, so the whole batch is retried.
+      expect(runner.stats.unspecified).toEqual({ 'partial-batch-items-not-one-per-record': 2 });
     } finally {
       await runner.stop();
     }

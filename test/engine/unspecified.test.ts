@@ -133,6 +133,25 @@ describe('group-id-path-selects-nothing', () => {
   });
 });
 
+describe('dlq-non-contiguous-records', () => {
+  test('refused records that are not next to each other are described by one dead-letter message each', async () => {
+    const result = await run({ enrichment: { arn: functionArn('oneUnsendable') } }, ['a', 'bad1', 'c', 'bad2', 'e'], {}, true);
+    expect(result.messages.map(body => JSON.parse(body!).id).sort()).toEqual(['a', 'c', 'e']);
+    expect(result.deadLetters).toEqual([1, 1]);
+    expect(result.stats.unspecified).toEqual({ 'dlq-non-contiguous-records': 1 });
+  });
+});
+
+describe('dlq-batch-size-with-filtered-records', () => {
+  test('a dead-lettered range that holds a record the filter dropped counts the batch\'s records, and is named', async () => {
+    const filter = '{"eventName":["INSERT"],"dynamodb":{"Keys":{"id":{"S":[{"anything-but":["skip"]}]}}}}';
+    const result = await run({ enrichment: { arn: functionArn('fail') }, filterPatterns: [filter] }, ['a', 'skip', 'b'], {}, true);
+    expect(h.calls('fail').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['a', 'b']]);
+    expect(result.deadLetters).toEqual([2]);
+    expect(result.stats.unspecified).toEqual({ 'dlq-batch-size-with-filtered-records': 1 });
+  });
+});
+
 describe('readings', () => {
   test('refuses a reading the point does not have, naming the allowed readings', async () => {
     const table = await h.table();

@@ -16,19 +16,21 @@
  * - Batching: a batch is sent when it holds `BatchSize` records, when the batching window has passed
  *   since its first record, or when it would exceed the 6 MB payload limit; without a window, whatever
  *   a poll returned is sent at once (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html).
- * - Failure: an enrichment that fails or times out, or a target step that fails (including more than
- *   10 items from the enrichment), fails the execution; the batch is retried with backoff up to
- *   `MaximumRetryAttempts` (-1: until its records are too old), records older than
- *   `MaximumRecordAgeInSeconds` are dropped, and then a message describing the batch goes to the
- *   source dead-letter queue in the Pipes shape and the shard moves on.
- * - `AUTOMATIC_BISECT` splits a batch in two before retrying, and only when the target step failed: the
- *   Pipes batching page says "Partial batch failure handling of the enrichment is not supported"
- *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html), and the
- *   Pipes DynamoDB page describes AUTOMATIC_BISECT as halving "each batch and retry each half until all
- *   the records are processed or there is one failed message remaining in the batch". The Lambda page
- *   (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html) bisects on any function error, and its
- *   "function" is what Pipes calls the target; where they differ this code follows the Pipes pages. As
- *   the Lambda page says, "Splitting a batch does not count towards the retry quota".
+ * - Failure: an enrichment that fails or times out, or a target step that fails, fails the execution;
+ *   the batch is retried with backoff up to `MaximumRetryAttempts` (-1: until its records are too old),
+ *   records older than `MaximumRecordAgeInSeconds` are given up, and then messages describing them go
+ *   to the source dead-letter queue in the Pipes shape and the shard moves on. A partly failed target
+ *   call retries only "the remainder of the payload" (batching page). Pipe internal errors (a service
+ *   unreachable or failing on its side) are retried without counting against `MaximumRetryAttempts`
+ *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-error-troubleshooting.html).
+ * - `AUTOMATIC_BISECT` splits a batch in two before retrying when the target step failed: the Pipes
+ *   DynamoDB page describes it as halving "each batch and retry each half until all the records are
+ *   processed or there is one failed message remaining in the batch"; as the Lambda page
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html) says, "Splitting a batch does not count
+ *   towards the retry quota". On a failed enrichment AWS is silent (unspecified.ts,
+ *   `enrichment-failure-bisect`; the `readings` option chooses).
+ * - Points where AWS is silent are counted, named once in the runner log (runner-log.ts), and with
+ *   `strict` fail the execution (unspecified.ts). Every record read gets an outcome (outcomes.ts).
  * - Executions time out after 5 minutes ("Pipe executions are limited to a maximum of 5 minutes
  *   including the enrichment and target processing", batching page).
  */
@@ -36,7 +38,8 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { enrichmentFor } from './enrichments';
-import { matchesFilter } from './filter';
+import { explainFilter, filterLints, matchesFilter } from './filter';
+import { OutcomeEntry, OutcomeLog, RecordOutcome } from './outcomes';
 import { RunnerLog, RunnerLogRecord, stderrRunnerLog } from './runner-log';
 import { ShardReader, SourceContext, SourceRecord, StreamSource } from './source';
 import { sourceFor } from './sources';
@@ -48,7 +51,7 @@ import {
 } from './unspecified';
 import { DeadLetterCondition, pipesDeadLetterMessage } from '../pipe/dead-letter-message';
 import { PipeDefinition, pipeArnOf } from '../pipe/definition';
-import { executionReporter, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
+import { executionReporter, logFilteredRecord, PipeExecutionStep, PipeLogger, stderrLogger, StepDetail } from '../pipe/execution-log';
 
 /** Backoff between retries of a failed batch: `initialDelayMs * multiplier^(retry-1)`, at most `maxDelayMs`. */
 export interface BackoffOptions {
@@ -110,6 +113,10 @@ export interface PipeRunnerOptions {
    * @default DEFAULT_READINGS: enrichment-failure-bisect 'retry-whole-batch', enrichment-too-many-items 'fail-execution'
    */
   readonly readings?: UnspecifiedReadings;
+  /** Receives each record's outcome when it settles (filtered, delivered or dead-lettered), with the pipe's name. @default none */
+  readonly onRecordSettled?: (outcome: RecordOutcome, pipeName: string) => void;
+  /** How many record outcomes `records()` keeps, the most recent. @default 10000 */
+  readonly outcomeLimit?: number;
 }
 
 /** Counters of a running pipe. */
@@ -166,6 +173,12 @@ export interface PipeRunner {
   idle(timeoutMs?: number): Promise<void>;
   /** Stops reading; an execution in flight is aborted and not dead-lettered. */
   stop(): Promise<void>;
+  /**
+   * What became of each record read, in the order read (the last `outcomeLimit` records, 10,000 by
+   * default): `filtered` (with why), `in-flight`, `delivered`, or `dead-lettered` (with the condition
+   * and the last error), and the points where AWS is silent that it depended on.
+   */
+  records(): RecordOutcome[];
 }
 
 /** The payload limit of a synchronous Lambda invocation, which bounds a batch (eb-pipes-dynamodb.html). */
@@ -183,8 +196,16 @@ export async function startPipeRunner(options: PipeRunnerOptions): Promise<PipeR
 }
 
 
-/** A record that passed the filter, waiting in a batch. */
-type ReadRecord = SourceRecord;
+/** A record that passed the filter, in a batch. */
+interface ReadRecord {
+  readonly source: SourceRecord;
+  /** Its outcome, updated as the runner works on it. */
+  readonly outcome: OutcomeEntry;
+  /** Position among the records of its shard that passed the filter (consecutive ordinals: no passing record between). */
+  readonly ordinal: number;
+  /** Records of its shard the filter dropped between the previous passing record and this one. */
+  readonly filteredBefore: number;
+}
 
 interface ShardState {
   readonly reader: ShardReader;
@@ -230,6 +251,7 @@ class Runner implements PipeRunner {
   private readonly readings: Required<UnspecifiedReadings>;
   /** Points already reported in the runner's log (once per pipe and point). */
   private readonly warned = new Set<UnspecifiedId>();
+  private readonly outcomes: OutcomeLog;
   private readonly shards: ShardState[] = [];
   private readonly loops = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
@@ -269,12 +291,18 @@ class Runner implements PipeRunner {
     this.strict = options.strict ?? false;
     checkReadings(options.readings ?? {});
     this.readings = { ...DEFAULT_READINGS, ...options.readings };
+    const onSettled = options.onRecordSettled;
+    this.outcomes = new OutcomeLog(options.outcomeLimit, onSettled ? outcome => onSettled(outcome, pipe.name) : undefined);
     this.source = sourceFor(pipe, { streams: this.streams }, this.sourceContext());
   }
 
   public async start(): Promise<void> {
     if (this.pipe.desiredState === 'STOPPED') {
       return; // A stopped pipe does not read its source.
+    }
+    // EventBridge runs every pattern it accepts, useless ones included; say which parts cannot match.
+    for (const finding of filterLints(this.pipe)) {
+      this.report('WARN', `Filter pattern ${finding.pattern} at ${finding.path}: ${finding.message} (it runs as EventBridge runs it)`);
     }
     await this.source.start();
     await this.startReadable();
@@ -296,6 +324,10 @@ class Runner implements PipeRunner {
       await new Promise(resolve => setTimeout(resolve, 25));
     }
     throw new Error(`Pipe ${this.pipe.name}: not idle after ${timeoutMs} ms (${JSON.stringify(this.stats)})`);
+  }
+
+  public records(): RecordOutcome[] {
+    return this.outcomes.list();
   }
 
   public async stop(): Promise<void> {
@@ -357,8 +389,9 @@ class Runner implements PipeRunner {
    * point, and under `strict` records the failure (so that `idle()` rejects) and returns the error
    * for the caller to throw.
    */
-  private noteUnspecified(id: UnspecifiedId, detail: string): UnspecifiedBehaviourError | undefined {
+  private noteUnspecified(id: UnspecifiedId, detail: string, records: readonly ReadRecord[]): UnspecifiedBehaviourError | undefined {
     this.stats.unspecified[id] = (this.stats.unspecified[id] ?? 0) + 1;
+    for (const record of records) record.outcome.unspecified.add(id);
     if (!this.warned.has(id)) {
       this.warned.add(id);
       this.report('WARN', `Unspecified behaviour '${id}': ${detail}. AWS does not document what Pipes does here; `
@@ -409,9 +442,11 @@ class Runner implements PipeRunner {
     const pending: ReadRecord[] = [];
     let pendingBytes = 0;
     let firstPendingAt = 0;
+    let ordinal = 0;
+    let filteredSince = 0;
     const flush = async (count: number) => {
       const batch = pending.splice(0, count);
-      pendingBytes -= batch.reduce((sum, r) => sum + r.bytes, 0);
+      pendingBytes -= batch.reduce((sum, r) => sum + r.source.bytes, 0);
       firstPendingAt = Date.now();
       state.busy = true;
       try {
@@ -428,13 +463,18 @@ class Runner implements PipeRunner {
         this.stats.recordsRead++;
         if (!matchesFilter(this.pipe, record.event)) {
           this.stats.recordsFiltered++;
+          filteredSince++;
+          const reason = explainFilter(this.pipe, record.event);
+          this.outcomes.add(record, 'filtered', reason);
+          logFilteredRecord(this.pipe, this.logger, this.pipeArn, record.event, reason);
           continue;
         }
         if (pending.length > 0 && pendingBytes + record.bytes > MAX_BATCH_BYTES) {
           await flush(pending.length);
         }
         if (pending.length === 0) firstPendingAt = Date.now();
-        pending.push(record);
+        pending.push({ source: record, outcome: this.outcomes.add(record, 'in-flight'), ordinal: ordinal++, filteredBefore: filteredSince });
+        filteredSince = 0;
         pendingBytes += record.bytes;
         state.busy = true;
         while (pending.length >= source.batchSize && !this.stopped) {
@@ -477,9 +517,9 @@ class Runner implements PipeRunner {
       if (this.stopped) return;
       if (source.maximumRecordAgeSeconds >= 0) {
         const now = Date.now();
-        const expired = records.filter(r => now - r.latestCreationMs > source.maximumRecordAgeSeconds * 1000);
+        const expired = records.filter(r => now - r.source.latestCreationMs > source.maximumRecordAgeSeconds * 1000);
         if (expired.length > 0) {
-          await this.deadLetter(expired, 'RecordAgeExceeded');
+          await this.deadLetter(expired, 'RecordAgeExceeded', `older than MaximumRecordAgeInSeconds (${source.maximumRecordAgeSeconds} s)`);
           records = records.filter(r => !expired.includes(r));
           if (records.length === 0) return;
         }
@@ -489,14 +529,20 @@ class Runner implements PipeRunner {
         const result = await this.execute(records);
         if (result.invoked) {
           this.stats.recordsDelivered += records.length;
+          for (const record of records) this.outcomes.settle(record.outcome, 'delivered');
         } else {
           this.stats.recordsDroppedByEnrichment += records.length;
+          const reason = ['the enrichment returned no item to send, so the target was not invoked'];
+          for (const record of records) this.outcomes.settle(record.outcome, 'filtered', reason);
         }
         return;
       } catch (error) {
         failure = error as Error;
       }
       if (this.stopped) return;
+      if (failure instanceof PipeStageError && failure.failedItems) {
+        records = this.remainder(failure, records);
+      }
       if (failure instanceof PipeStageError && failure.internal) {
         // A pipe internal error: retried until it succeeds or the records expire, not counted as a retry.
         internalFailures++;
@@ -512,12 +558,34 @@ class Runner implements PipeRunner {
         return;
       }
       if (source.maximumRetryAttempts >= 0 && retries >= source.maximumRetryAttempts) {
-        await this.deadLetter(records, 'RetryAttemptsExhausted');
+        await this.deadLetter(records, 'RetryAttemptsExhausted', `last error: ${failure.message}`);
         return;
       }
       retries++;
       await this.sleep(this.delay(retries));
     }
+  }
+
+  /**
+   * The records still to deliver after a partly failed target call: "If the target supports batching
+   * and only part of the batch succeeds, EventBridge automatically retries batching the remainder of
+   * the payload ... including re-invoking any configured enrichment" (eb-pipes-batching-concurrency.html).
+   * With one item per record, items map to records by position and the remainder is the records of the
+   * refused items; otherwise (where AWS is silent: partial-batch-items-not-one-per-record) it is the
+   * whole batch.
+   */
+  private remainder(failure: PipeStageError, records: ReadRecord[]): ReadRecord[] {
+    const refused = new Set(failure.failedItems!.map(item => item.index));
+    this.stats.messagesSent += failure.sent ?? 0;
+    if (failure.itemCount === records.length) {
+      const delivered = records.filter((_record, index) => !refused.has(index));
+      this.stats.recordsDelivered += delivered.length;
+      for (const record of delivered) this.outcomes.settle(record.outcome, 'delivered');
+      return records.filter((_record, index) => refused.has(index));
+    }
+    this.noteUnspecified('partial-batch-items-not-one-per-record',
+      `SQS refused ${refused.size} of ${failure.itemCount} items that the enrichment returned for ${records.length} records; the whole batch is retried`, records);
+    return records;
   }
 
   /**
@@ -534,12 +602,13 @@ class Runner implements PipeRunner {
     }
     const reading = this.readings['enrichment-failure-bisect'];
     this.noteUnspecified('enrichment-failure-bisect',
-      `the enrichment failed on a batch of ${records.length} records with AUTOMATIC_BISECT; the batch is ${reading === 'bisect' ? 'halved (reading bisect)' : 'retried whole (reading retry-whole-batch)'}`);
+      `the enrichment failed on a batch of ${records.length} records with AUTOMATIC_BISECT; the batch is ${reading === 'bisect' ? 'halved (reading bisect)' : 'retried whole (reading retry-whole-batch)'}`,
+      records);
     return reading === 'bisect';
   }
 
   /** One pipe execution: enrichment then target, within the execution time limit. */
-  private async execute(records: ReadRecord[]): Promise<TargetResult> {
+  private async execute(records: readonly ReadRecord[]): Promise<TargetResult> {
     this.stats.pipeExecutions++;
     const reporter = executionReporter(this.pipe, this.logger, this.pipeArn);
     const report = (step: PipeExecutionStep, detail?: StepDetail) => {
@@ -554,9 +623,9 @@ class Runner implements PipeRunner {
       timedOut = true;
       abort.abort();
     }, this.executionTimeoutMs);
-    const events = records.map(r => r.event);
+    const events = records.map(r => r.source.event);
     const unspecified = (id: UnspecifiedId, detail: string) => {
-      const error = this.noteUnspecified(id, detail);
+      const error = this.noteUnspecified(id, detail, records);
       if (error) throw error;
     };
     const stageOptions = { report, abortSignal: abort.signal, unspecified, readings: this.readings };
@@ -579,16 +648,42 @@ class Runner implements PipeRunner {
   }
 
   /**
-   * Writes a message describing records that are given up to the source dead-letter queue, in the
-   * shape Pipes uses (tools/pipe/dead-letter-message.ts, with the source's batch info).
+   * Gives records up: writes messages describing them to the source dead-letter queue, in the shape
+   * Pipes uses (tools/pipe/dead-letter-message.ts, with the source's batch info), one per run of
+   * consecutive records (where AWS is silent: dlq-non-contiguous-records).
    */
-  private async deadLetter(records: ReadRecord[], condition: DeadLetterCondition): Promise<void> {
+  private async deadLetter(records: ReadRecord[], condition: DeadLetterCondition, why: string): Promise<void> {
+    const runs: ReadRecord[][] = [];
+    for (const record of records) {
+      const run = runs[runs.length - 1];
+      if (run && run[run.length - 1].ordinal + 1 === record.ordinal) run.push(record);
+      else runs.push([record]);
+    }
+    if (runs.length > 1) {
+      this.noteUnspecified('dlq-non-contiguous-records',
+        `${records.length} records given up (${condition}) are not consecutive in the stream; they are described by ${runs.length} dead-letter messages`, records);
+    }
+    for (const run of runs) {
+      const filtered = run.slice(1).reduce((sum, record) => sum + record.filteredBefore, 0);
+      if (filtered > 0) {
+        this.noteUnspecified('dlq-batch-size-with-filtered-records',
+          `the dead-letter message's range holds ${filtered} record${filtered === 1 ? '' : 's'} the filter dropped; its batchSize counts the ${run.length} of the batch`, run);
+      }
+      const written = await this.deadLetterRun(run.map(record => record.source), condition);
+      if (written === undefined) return; // stopped
+      const reason = [condition, why, ...written ? [] : ['discarded: the pipe has no dead-letter queue']];
+      for (const record of run) this.outcomes.settle(record.outcome, 'dead-lettered', reason);
+    }
+  }
+
+  /** @returns true when written, false when discarded (no dead-letter queue), undefined when the runner stopped first */
+  private async deadLetterRun(records: SourceRecord[], condition: DeadLetterCondition): Promise<boolean | undefined> {
     const queueArn = this.pipe.source.deadLetterQueueArn;
     const batchInfo = this.source.batchInfo(records);
     if (!queueArn) {
       this.stats.recordsDiscarded += records.length;
       this.report('WARN', `${condition}: ${records.length} records discarded (the pipe has no dead-letter queue): ${JSON.stringify(batchInfo)}`);
-      return;
+      return false;
     }
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
@@ -596,11 +691,12 @@ class Runner implements PipeRunner {
         const body = pipesDeadLetterMessage(this.pipeArn, condition, batchInfo);
         await this.clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
         this.stats.batchesDeadLettered++;
-        return;
+        return true;
       } catch (error) {
         this.report('ERROR', `Writing to the dead-letter queue ${queueArn} failed (attempt ${attempt}): ${describeError(error)}`);
         await this.sleep(this.delay(Math.min(attempt, 10)));
       }
     }
+    return undefined;
   }
 }

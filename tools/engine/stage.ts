@@ -33,12 +33,18 @@ export interface PipeStageErrorOptions {
    * whole stage failed.
    */
   readonly failedItems?: readonly FailedItem[];
+  /** With `failedItems`: how many items the stage was given. */
+  readonly itemCount?: number;
+  /** With `failedItems`: how many items the target accepted. */
+  readonly sent?: number;
 }
 
 /** A failed stage of a pipe execution. */
 export class PipeStageError extends Error {
   public readonly internal: boolean;
   public readonly failedItems?: readonly FailedItem[];
+  public readonly itemCount?: number;
+  public readonly sent?: number;
 
   constructor(
     /** The stage that failed. */
@@ -50,6 +56,8 @@ export class PipeStageError extends Error {
     this.name = 'PipeStageError';
     this.internal = options.internal ?? false;
     this.failedItems = options.failedItems;
+    this.itemCount = options.itemCount;
+    this.sent = options.sent;
   }
 }
 

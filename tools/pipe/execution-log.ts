@@ -75,6 +75,8 @@ export interface PipeLogRecord {
   readonly awsRequest?: string;
   readonly awsResponse?: string;
   readonly error?: { readonly message: string; readonly awsService?: string };
+  /** Local records only (`LocalRecordFiltered`): why the record was dropped. */
+  readonly reason?: readonly string[];
 }
 
 /** Receives log records. */
@@ -133,4 +135,27 @@ export function executionReporter(pipe: PipeDefinition, logger: PipeLogger | und
     }
     logger(record);
   };
+}
+
+/**
+ * Logs a record the filter dropped, as a local record of type `LocalRecordFiltered` at level `TRACE`
+ * (so only when the pipe logs at `TRACE`): Pipes itself logs nothing for filtered records, but
+ * "why did my record not arrive" is the question the local run is there to answer. The record
+ * itself is the `payload`, only with `IncludeExecutionData`.
+ */
+export function logFilteredRecord(
+  pipe: PipeDefinition, logger: PipeLogger | undefined, pipeArn: string, record: unknown, reason: readonly string[],
+): void {
+  if (!logger || pipe.logging?.level !== 'TRACE') {
+    return;
+  }
+  logger({
+    executionId: randomUUID(),
+    timestamp: Date.now(),
+    messageType: 'LocalRecordFiltered',
+    resourceArn: pipeArn,
+    logLevel: 'TRACE',
+    ...(pipe.logging.includeExecutionData ? { payload: text(record) } : {}),
+    reason,
+  });
 }

@@ -3,14 +3,15 @@
  *
  * - Target: the enrichment may return a shorter or longer array, "However, if the array is larger than
  *   the batch size supported by the target, the pipe won't invoke the target": more than 10 items for
- *   an SQS queue fails the target stage (batching page). Items go through `TargetParameters.InputTemplate`
- *   one at a time and are sent with one `SendMessageBatch`. `MessageGroupId` and
+ *   an SQS queue fails the target stage (batching page; whether it fails or succeeds without the
+ *   target is a point where AWS is silent, `enrichment-too-many-items`). Items go through
+ *   `TargetParameters.InputTemplate` one at a time and are sent with one `SendMessageBatch`; items that
+ *   would be empty messages are not sent (`enrichment-empty-item`). `MessageGroupId` and
  *   `MessageDeduplicationId` are a static value or a JSON path evaluated on the item before its input
  *   transformation ("Dynamic path parameters can't reference new or transformed values resulting from
  *   input transformation", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-target.html).
- *   A `SendMessageBatch` that fails for any entry fails the target stage, and the whole batch is
- *   retried (Pipes retries "through the entire pipe, including re-invoking any configured enrichment",
- *   batching page); delivery is therefore at least once.
+ *   A `SendMessageBatch` that fails for some entries fails the target stage and names the refused items
+ *   (`failedItems`), so that the runner retries only "the remainder of the payload" (batching page).
  */
 import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { parseArn } from '../../cloudformation/arn';
@@ -164,7 +165,8 @@ export async function sendToTarget(
     // SenderFault false: SQS failed the entry on its side (internal); true: it refused the entry (the customer's).
     const internal = failed.every(f => f.SenderFault === false);
     fail(step, `SendMessageBatch to ${pipe.target.queueArn} failed for ${failed.length} of ${entries.length} messages: ${failed.map(f => `${f.Code}: ${f.Message}`).join('; ')}`,
-      { awsRequest: { Entries: entries }, awsResponse: response }, { internal, failedItems });
+      { awsRequest: { Entries: entries }, awsResponse: response },
+      { internal, failedItems, itemCount: items.length, sent: entries.length - failed.length });
   }
   report('TARGET_INVOCATION_SUCCEEDED', { awsRequest: { Entries: entries }, awsResponse: { Successful: response.Successful } });
   report('TARGET_STAGE_SUCCEEDED', { payload: entries.map(e => e.MessageBody) });
