@@ -12,6 +12,7 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import { DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type DentistApp, REPO_ROOT, startDentist } from '../../examples/dentist/local/app';
 import { startLocalApp } from '../../tools/emulator/app';
+import { streamApiArn } from '../../tools/engine/sources/dynamodb-stream';
 
 jest.setTimeout(180_000);
 
@@ -175,7 +176,8 @@ describe('the dentist example, started in-process', () => {
     // order of arrival with the order of the INSERT records in each shard.
     const streams = new DynamoDBStreamsClient({ endpoint: dentist.ready.dynamodb, region: dentist.app.region, credentials });
     try {
-      const streamArn = dentist.app.pipes[0].definition.source.streamArn;
+      // The pipe's Source names the stream as AWS would; DynamoDB Local knows it under its own ARN.
+      const streamArn = await streamApiArn(streams, dentist.app.pipes[0].definition.source.streamArn);
       const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
       const wanted = new Set(ids);
       let shardsWithRecords = 0;

@@ -35,7 +35,7 @@ import { ChangeMessageVisibilityCommand, DeleteMessageCommand, Message, ReceiveM
 import { regionOfArn } from '../cloudformation/arn';
 import { enrich } from '../engine/enrichments/lambda';
 import { matchesFilter } from '../engine/filter';
-import { PipeRecord, toPipeRecord } from '../engine/sources/dynamodb-stream';
+import { PipeRecord, streamApiArn, toPipeRecord } from '../engine/sources/dynamodb-stream';
 import { PipeClients, PipeStageError } from '../engine/stage';
 import { sendToTarget } from '../engine/targets/sqs-queue';
 import { DeadLetterBatchInfo, parseDeadLetterMessage, SEQUENCE_NUMBER } from '../pipe/dead-letter-message';
@@ -427,7 +427,9 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
     }
     let read: RangeRead;
     try {
-      read = await readRange(options.streams, info, options.readOptions);
+      // The stream is read under the name the Streams API at this endpoint knows it by (in AWS the
+      // message's own ARN; DynamoDB Local renames every stream); the records keep the message's ARN.
+      read = await readRange(options.streams, { ...info, streamArn: await streamApiArn(options.streams, info.streamArn) }, options.readOptions);
     } catch (err) {
       keep(item, { messageId, recordsRead: 0, recordsPassingFilter: 0, reason: errorText(err) });
       return;

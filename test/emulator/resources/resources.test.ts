@@ -82,9 +82,12 @@ test('creates a provisioned table with its stream view type, GSI and LSI', async
   expect(Table?.ProvisionedThroughput).toMatchObject({ ReadCapacityUnits: 3, WriteCapacityUnits: 4 });
   expect(Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.Projection?.ProjectionType])).toEqual([['customer', 'KEYS_ONLY']]);
   expect(Table?.LocalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(['placed']);
-  // The stream ARN DynamoDB Local assigned is what Fn::GetAtt StreamArn resolves to.
-  expect(tables[0].streamArn).toBe(Table?.LatestStreamArn);
-  expect(local.resolve(local.assembly.stacks[0], { 'Fn::GetAtt': ['Orders', 'StreamArn'] })).toBe(Table?.LatestStreamArn);
+  // Fn::GetAtt StreamArn resolves to the ARN AWS would give (the stack's region and account) with the
+  // label DynamoDB Local assigned; DynamoDB Local's own ARN (ddblocal, 000000000000) never reaches the app.
+  const expected = `arn:aws:dynamodb:${local.assembly.stacks[0].region}:${local.assembly.stacks[0].account}:table/${Table?.TableName}/stream/${Table?.LatestStreamLabel}`;
+  expect(Table?.LatestStreamArn).toMatch(/^arn:aws:dynamodb:ddblocal:/);
+  expect(tables[0].streamArn).toBe(expected);
+  expect(local.resolve(local.assembly.stacks[0], { 'Fn::GetAtt': ['Orders', 'StreamArn'] })).toBe(expected);
 });
 
 test('creates an on-demand global table under its TableName, with its stream', async () => {
@@ -108,7 +111,7 @@ test('creates an on-demand global table under its TableName, with its stream', a
   const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
   expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
   expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
-  expect(tables[0]).toMatchObject({ tableName, streamArn: Table?.LatestStreamArn });
+  expect(tables[0]).toMatchObject({ tableName, streamArn: expect.stringMatching(new RegExp(`^arn:aws:dynamodb:[a-z0-9-]+:\\d{12}:table/${tableName}/stream/${Table?.LatestStreamLabel}$`)) });
 });
 
 test('creates a FIFO queue after the FIFO dead-letter queue its redrive policy names, with its attributes', async () => {

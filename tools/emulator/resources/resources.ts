@@ -318,8 +318,13 @@ async function createTable(
       TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
     }));
   }
-  const tableArn = output.TableDescription?.TableArn ?? `arn:${partitionOf(stack.region).partition}:dynamodb:${stack.region}:${stack.account}:table/${tableName}`;
-  const streamArn = output.TableDescription?.LatestStreamArn;
+  // ARNs as in AWS: the stack's partition, region and account, never DynamoDB Local's own
+  // (arn:aws:dynamodb:ddblocal:000000000000:...), which would reach the functions and the pipe's
+  // records. The stream keeps DynamoDB Local's label, by which the engine finds it again
+  // (engine/sources/dynamodb-stream.ts, streamApiArn).
+  const tableArn = `arn:${partitionOf(stack.region).partition}:dynamodb:${stack.region}:${stack.account}:table/${tableName}`;
+  const label = output.TableDescription?.LatestStreamLabel;
+  const streamArn = label ? `${tableArn}/stream/${label}` : undefined;
   registerTable(local, stack, logicalId, tableName, { Arn: tableArn, ...streamArn ? { StreamArn: streamArn } : {} }, resource.Type === 'AWS::DynamoDB::GlobalTable');
   return { stackName: stack.stackName, logicalId, path: cdkPath(resource), tableName, tableArn, streamArn, definition };
 }
