@@ -7,8 +7,10 @@
  * The types here are self-contained (no AWS SDK types), so that a consumer's type-check needs
  * nothing more than this package.
  */
-import { type LocalApp, startLocalApp } from './emulator/app';
+import { type LocalApp, type LocalAppOptions, startLocalApp } from './emulator/app';
+import { checkLocalRunDependencies } from './emulator/support/optional-dependencies';
 import { type PipeRunnerStats } from './engine/runner';
+import { sharedServices } from './jest/shared-services';
 
 /** Options for {@link startLocalPipelines}. */
 export interface LocalPipelinesOptions {
@@ -50,7 +52,10 @@ export interface LocalQueueInfo {
   readonly queueArn: string;
 }
 
-/** What a local pipe has done so far. */
+/**
+ * What a local pipe has done so far: the pipe runner's own counters. (Written out here so that the
+ * shipped types need nothing else; the build fails when they differ from the runner's.)
+ */
 export interface LocalPipeStats {
   /** Batches sent through the pipe's path, each attempt counted. */
   readonly pipeExecutions: number;
@@ -58,15 +63,28 @@ export interface LocalPipeStats {
   readonly enrichmentInvocations: number;
   /** SendMessageBatch requests to the target queue. */
   readonly targetSendRequests: number;
+  /** DynamoDB Streams GetRecords requests. */
+  readonly getRecordsRequests: number;
+  /** DynamoDB Streams GetShardIterator requests. */
+  readonly getShardIteratorRequests: number;
+  /** DynamoDB Streams DescribeStream requests. */
+  readonly describeStreamRequests: number;
   /** Records read from the stream. */
   readonly recordsRead: number;
   /** Records the filter dropped. */
   readonly recordsFiltered: number;
-  /** Messages delivered to the target queue. */
+  /** Records whose batch went through the pipe successfully. */
   readonly recordsDelivered: number;
   /** Batches described on the source dead-letter queue. */
   readonly batchesDeadLettered: number;
+  /** Records given up without a dead-letter queue to describe them. */
+  readonly recordsDiscarded: number;
 }
+
+/** Compiles only when A and B have the same properties of the same types (readonly aside). */
+type SameKeys<A, B> = [A] extends [Readonly<B>] ? ([Readonly<B>] extends [A] ? true : never) : never;
+const statsMatchTheRunner: SameKeys<LocalPipeStats, PipeRunnerStats> = true;
+void statsMatchTheRunner;
 
 /** One pipe of the app, running locally. */
 export interface LocalPipeInfo {
@@ -118,20 +136,75 @@ export interface LocalPipelines {
  * Starts the tables, queues, functions, pipes and REST APIs of a synthesized app on 127.0.0.1:
  * DynamoDB Local with streams, the fauxqs SQS emulator, the app's bundled Lambda functions behind a
  * local Lambda Invoke API, and a pipe runner executing each `AWS::Pipes::Pipe` as synthesized.
+ *
+ * Under the jest global setup (`cdk-enriched-stream-to-queue/local/jest-global-setup`) it uses the
+ * DynamoDB Local and SQS emulator that the setup started once for the run, with an access key of
+ * its own: its tables and queues are its own, whatever other test files create at the same time.
  */
 export async function startLocalPipelines(options: LocalPipelinesOptions): Promise<LocalPipelines> {
+  return startLocalPipelinesOf(options);
+}
+
+/** Apps started in this process (this test file, under jest) and not stopped yet. */
+const running = new Map<LocalPipelines, string>();
+let started = 0;
+
+/**
+ * {@link startLocalPipelines}, with the assembly given as a promise (the CLI starts the services
+ * while it synthesizes the app).
+ * @internal
+ */
+export async function startLocalPipelinesOf(options: Omit<LocalPipelinesOptions, 'assemblyDir'> & { readonly assemblyDir: LocalAppOptions['assemblyDir'] }): Promise<LocalPipelines> {
   const log = options.log;
+  const shared = sharedServices();
+  if (!shared) {
+    checkLocalRunDependencies('Running pipelines locally');
+  }
+  started += 1;
   const app = await startLocalApp({
     assemblyDir: options.assemblyDir,
     port: options.port,
     log,
+    ...(shared ? { services: shared, accessKeyId: `local${process.pid}n${started}` } : {}),
+    // The functions run on this machine's Node.js, not their Lambda runtime's: if this process has
+    // silenced the SDK's warning about an old Node.js, so do they.
+    ...(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
+      ? { functionEnvironment: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED } }
+      : {}),
     runnerOptions: {
       // The pipes' own log records (at their LogConfiguration's level) go where the rest goes.
       ...(log ? { logger: (record) => log(JSON.stringify(record)) } : {}),
       ...(options.retryDelayMs === undefined ? {} : { backoff: { initialDelayMs: options.retryDelayMs, maxDelayMs: options.retryDelayMs * 4 } }),
     },
   });
-  return describe(app);
+  const pipelines = describe(app);
+  const what = [
+    ...(shared ? [] : [`DynamoDB Local (${app.endpoints.dynamodb})`, `the SQS emulator (${app.endpoints.sqs})`]),
+    `the Lambda service (${app.endpoints.lambda})`,
+    `${app.pipes.length} pipe runner(s) (${app.pipes.map((pipe) => pipe.definition.name).join(', ')})`,
+    ...app.endpoints.apis.map((api) => `the REST API at ${api}`),
+  ];
+  running.set(pipelines, what.join(', '));
+  const stop = pipelines.stop;
+  return {
+    ...pipelines,
+    stop: async () => {
+      running.delete(pipelines);
+      await stop();
+    },
+  };
+}
+
+/**
+ * Stops every app {@link startLocalPipelines} started in this process that was not stopped, and
+ * returns what each ran (for the warning of `cdk-enriched-stream-to-queue/local/jest-setup`).
+ * @internal
+ */
+export async function stopForgottenLocalPipelines(): Promise<string[]> {
+  const forgotten = [...running];
+  running.clear();
+  await Promise.all(forgotten.map(([pipelines]) => pipelines.stop()));
+  return forgotten.map(([, what]) => what);
 }
 
 function describe(app: LocalApp): LocalPipelines {

@@ -11,6 +11,9 @@
  * process while the app runs (and restores on `stop()`):
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -19,7 +22,7 @@ import { apiRoutesFromTemplate, startApiServer } from './apigateway/rest-api';
 import { LocalAssembly, loadCloudAssembly } from '../cloudformation/assembly';
 import { startDynamoDBLocal } from './backends/dynamodb-local';
 import { startSqsEmulator } from './backends/sqs-emulator';
-import { functionsFromTemplate, type LocalFunction } from './lambda/functions';
+import { readFunctions, type LocalFunction, type UnavailableFunction } from './lambda/functions';
 import { startLambdaService } from './lambda/invoke-api';
 import { startPipesApi } from './pipes/describe-pipe-api';
 import { createResources, type LocalQueue, type LocalResources, type LocalTable } from './resources/resources';
@@ -54,6 +57,22 @@ export interface LocalAppOptions {
    * @default - the pipe as synthesized
    */
   readonly pipeOverride?: (pipe: PipeDefinition) => PipeDefinition;
+  /**
+   * DynamoDB Local and the SQS emulator to use instead of starting them (for example those a jest
+   * global setup started once for every test file). They must keep one database per access key
+   * (DynamoDB Local without -sharedDb, the SQS emulator started with `perAccessKey`), so that this
+   * app, reached with {@link accessKeyId}, sees only its own tables and queues. They are not stopped.
+   * @default - both are started, and stopped by `stop()`
+   */
+  readonly services?: { readonly dynamodb: string; readonly sqs: string };
+  /**
+   * The access key every client of the app uses (its functions', its pipes', this process's). With
+   * shared {@link services}, a key of its own keeps the app's tables and queues apart from others'.
+   * Letters and digits only, as DynamoDB Local requires:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.UsageNotes.html
+   * @default 'local'
+   */
+  readonly accessKeyId?: string;
   /** Options for every pipe runner (backoff, logger, poll interval). */
   readonly runnerOptions?: Omit<PipeRunnerOptions, 'pipe' | 'clients'>;
   /**
@@ -103,6 +122,8 @@ export interface LocalApp {
   readonly tables: readonly LocalTable[];
   readonly queues: readonly LocalQueue[];
   readonly functions: readonly LocalFunction[];
+  /** The functions that were not started because they cannot run locally and no pipe or REST API route calls them. */
+  readonly functionsNotStarted: readonly UnavailableFunction[];
   readonly pipes: readonly LocalPipe[];
   readonly runners: readonly PipeRunner[];
   /** The table or queue with this construct path (`aws:cdk:path`, e.g. `Stack/Table/Resource`) or logical id. */
@@ -140,9 +161,18 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     return stopping;
   };
 
+  const accessKeyId = options.accessKeyId ?? LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID;
+  if (!/^[A-Za-z0-9]+$/.test(accessKeyId)) {
+    throw new Error(`accessKeyId must be letters and digits only (DynamoDB Local refuses others), got ${accessKeyId}`);
+  }
+  const credentialVariables = { ...LOCAL_CREDENTIALS, AWS_ACCESS_KEY_ID: accessKeyId };
   try {
     // The JVM takes the longest: start both services while the assembly is being made.
-    const servicesStarted = Promise.allSettled([startDynamoDBLocal(), startSqsEmulator()]);
+    const shared = options.services;
+    const services: Promise<LocalService>[] = shared
+      ? [Promise.resolve({ endpoint: shared.dynamodb, stop: async () => {} }), Promise.resolve({ endpoint: shared.sqs, stop: async () => {} })]
+      : [startDynamoDBLocal(), startSqsEmulator()];
+    const servicesStarted = Promise.allSettled(services);
     const [assemblyDir, started] = await Promise.all([Promise.resolve(options.assemblyDir).catch(async (error) => {
       // The synth failed: stop whatever started meanwhile (DynamoDB Local's JVM included) before failing.
       for (const result of await servicesStarted) {
@@ -159,7 +189,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
 
     const assembly = new LocalAssembly(loadCloudAssembly(assemblyDir));
     const region = assembly.assembly.stacks[assembly.assembly.stacks.length - 1].region;
-    const credentials = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+    const credentials = { accessKeyId, secretAccessKey: credentialVariables.AWS_SECRET_ACCESS_KEY };
     const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region, credentials });
     const sqs = new SQSClient({ endpoint: sqsEmulator.endpoint, region, credentials });
     let resources: LocalResources;
@@ -170,9 +200,27 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       sqs.destroy();
     }
 
-    // Functions and pipes read their names and ARNs through the same resolver.
-    const functions = assembly.assembly.stacks.flatMap((stack) =>
-      functionsFromTemplate(stack.template, stack.directory, (value) => assembly.resolveString(stack, value)));
+    // Functions and pipes read their names and ARNs through the same resolver. Inline code is written
+    // to a folder of this run's own, removed by stop().
+    let inlineCodeDir: string | undefined;
+    const functionsOptions = {
+      get inlineCodeDir() {
+        if (inlineCodeDir === undefined) {
+          inlineCodeDir = mkdtempSync(path.join(tmpdir(), 'cdk-enriched-stream-to-queue-functions-'));
+          const created = inlineCodeDir;
+          stops.push(async () => rmSync(created, { recursive: true, force: true }));
+        }
+        return inlineCodeDir;
+      },
+    };
+    const read = assembly.assembly.stacks.map((stack) =>
+      readFunctions(stack.template, stack.directory, (value) => assembly.resolveString(stack, value), functionsOptions));
+    const functions = read.flatMap((stack) => stack.functions);
+    const unavailable = read.flatMap((stack) => stack.unavailable);
+    const apiRoutes = assembly.assembly.stacks.map((stack) => ({
+      stack,
+      routes: apiRoutesFromTemplate(stack.template, (value: unknown) => assembly.resolveString(stack, value)),
+    }));
     const pipeResources = assembly.resources().filter(({ resource }) => resource.Type === 'AWS::Pipes::Pipe');
     const definitions = pipeResources.map(({ stack, logicalId, resource }) => {
       const resolve = assembly.resolverFor(stack, logicalId);
@@ -182,6 +230,20 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       const definition = { ...pipeFromTemplate(logicalId, named, resolve), arn: resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }) };
       return options.pipeOverride ? options.pipeOverride(definition) : definition;
     });
+    // A function that cannot run stops the app only when a pipe or an API route calls it.
+    const callers = [
+      ...definitions.filter((definition) => definition.enrichment).map((definition) => ({ arn: definition.enrichment!.arn, caller: `pipe ${definition.name}` })),
+      ...apiRoutes.flatMap(({ routes }) => routes.map((route) => ({ arn: route.functionArn, caller: `the REST API route ${route.httpMethod} ${route.resourcePath}` }))),
+    ];
+    for (const { arn, caller } of callers) {
+      const needed = unavailable.find((fn) => fn.name === functionNameOf(arn));
+      if (needed) {
+        throw new Error(`Function ${needed.logicalId} cannot run locally, and ${caller} calls it: ${needed.reason}`);
+      }
+    }
+    if (unavailable.length > 0) {
+      log(`Functions not started (no pipe or REST API route calls them): ${unavailable.map((fn) => `${fn.logicalId}: ${fn.reason}`).join('; ')}`);
+    }
 
     // Endpoints: services first, so that the Lambda service hands them to the functions.
     const lambdaPort = await freePort();
@@ -190,7 +252,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const environment: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
-      ...LOCAL_CREDENTIALS,
+      ...credentialVariables,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbLocal.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
@@ -210,7 +272,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const lambdaService = await startLambdaService({
       functions,
       port: lambdaPort,
-      environment: { ...LOCAL_CREDENTIALS, ...endpointsOf(environment), ...options.functionEnvironment },
+      environment: { ...credentialVariables, ...endpointsOf(environment), ...options.functionEnvironment },
       log,
     });
     stops.push(lambdaService.stop);
@@ -240,8 +302,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
 
     // One server per REST API; the first listens on the given port.
     const apiEndpoints: string[] = [];
-    for (const stack of assembly.assembly.stacks) {
-      const routes = apiRoutesFromTemplate(stack.template, (value: unknown) => assembly.resolveString(stack, value));
+    for (const { routes } of apiRoutes) {
       for (const restApi of [...new Set(routes.map((route) => route.restApiLogicalId))]) {
         const api = await startApiServer({
           port: apiEndpoints.length === 0 ? options.port ?? 0 : 0,
@@ -281,6 +342,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       tables: resources.tables,
       queues: resources.queues,
       functions,
+      functionsNotStarted: unavailable,
       pipes,
       runners: pipes.map((pipe) => pipe.runner),
       table: (key) => find(resources.tables, 'table', key),
@@ -294,6 +356,11 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     await stopAll();
     throw error;
   }
+}
+
+/** The function name in a Lambda function ARN (`arn:...:function:<name>[:qualifier]`), or the name itself. */
+function functionNameOf(arnOrName: string): string {
+  return arnOrName.startsWith('arn:') ? arnOrName.split(':')[6] ?? arnOrName : arnOrName;
 }
 
 function endpointsOf(environment: Record<string, string>): Record<string, string> {
