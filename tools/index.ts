@@ -7,10 +7,11 @@
  * The types here are self-contained (no AWS SDK types), so that a consumer's type-check needs
  * nothing more than this package.
  */
+import { randomBytes } from 'node:crypto';
 import { type LocalApp, type LocalAppOptions, startLocalApp } from './emulator/app';
 import { checkLocalRunDependencies } from './emulator/support/optional-dependencies';
 import { type PipeRunnerStats } from './engine/runner';
-import { sharedServices } from './jest/shared-services';
+import { sharedServices, STOP_FORGOTTEN_KEY } from './jest/shared-services';
 
 /** Options for {@link startLocalPipelines}. */
 export interface LocalPipelinesOptions {
@@ -147,7 +148,6 @@ export async function startLocalPipelines(options: LocalPipelinesOptions): Promi
 
 /** Apps started in this process (this test file, under jest) and not stopped yet. */
 const running = new Map<LocalPipelines, string>();
-let started = 0;
 
 /**
  * {@link startLocalPipelines}, with the assembly given as a promise (the CLI starts the services
@@ -160,12 +160,12 @@ export async function startLocalPipelinesOf(options: Omit<LocalPipelinesOptions,
   if (!shared) {
     checkLocalRunDependencies('Running pipelines locally');
   }
-  started += 1;
   const app = await startLocalApp({
     assemblyDir: options.assemblyDir,
     port: options.port,
     log,
-    ...(shared ? { services: shared, accessKeyId: `local${process.pid}n${started}` } : {}),
+    // A key of its own: jest may run several files in one process (in band), each with a fresh copy of this module.
+    ...(shared ? { services: shared, accessKeyId: `local${randomBytes(8).toString('hex')}` } : {}),
     // The functions run on this machine's Node.js, not their Lambda runtime's: if this process has
     // silenced the SDK's warning about an old Node.js, so do they.
     ...(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
@@ -197,7 +197,7 @@ export async function startLocalPipelinesOf(options: Omit<LocalPipelinesOptions,
 
 /**
  * Stops every app {@link startLocalPipelines} started in this process that was not stopped, and
- * returns what each ran (for the warning of `cdk-enriched-stream-to-queue/local/jest-setup`).
+ * returns what each ran (for the warning of `cdk-enriched-stream-to-queue/local/jest-environment`).
  * @internal
  */
 export async function stopForgottenLocalPipelines(): Promise<string[]> {
@@ -206,6 +206,10 @@ export async function stopForgottenLocalPipelines(): Promise<string[]> {
   await Promise.all(forgotten.map(([pipelines]) => pipelines.stop()));
   return forgotten.map(([, what]) => what);
 }
+
+// For the jest environment (local/jest-environment), which runs after the test file's afterAll hooks
+// and finds this in the file's global scope.
+(globalThis as Record<symbol, unknown>)[STOP_FORGOTTEN_KEY] = stopForgottenLocalPipelines;
 
 function describe(app: LocalApp): LocalPipelines {
   const tableInfo = (table: LocalApp['tables'][number]): LocalTableInfo => ({

@@ -1,11 +1,13 @@
 // The shipped jest global setup: DynamoDB Local and the SQS emulator once per jest run, each test
 // file's startLocalPipelines on them with an access key (so a database and queues) of its own, and
-// nothing left running: a forgotten stop() is stopped after the file, named in a warning.
+// nothing left running: a forgotten stop() is stopped after the file (the shipped jest environment),
+// named in a warning.
 import { rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalPipelines, startLocalPipelines, stopForgottenLocalPipelines } from '../../tools/index';
+import { stopForgotten } from '../../tools/jest/environment';
 import globalSetup from '../../tools/jest/global-setup';
 import globalTeardown from '../../tools/jest/global-teardown';
 import { SHARED_SERVICES_VARIABLES } from '../../tools/jest/shared-services';
@@ -88,28 +90,19 @@ test('stops an app a test file forgot to stop, and names what it ran', async () 
   expect(await stopForgottenLocalPipelines()).toEqual([]);
 }, 120_000);
 
-test('the jest setup file stops forgotten apps after each test file and warns, naming the test file', async () => {
-  const hooks: Array<() => Promise<void>> = [];
-  const warnings: string[] = [];
+test('the jest environment stops, after the file, what it left running, and warns naming the file and the services', async () => {
   const forgotten = await startLocalPipelines({ assemblyDir: app.outdir, log: () => {} });
-  const warn = jest.spyOn(console, 'warn').mockImplementation((message: string) => { warnings.push(message); });
-  const realAfterAll = global.afterAll;
-  try {
-    global.afterAll = ((hook: () => Promise<void>) => { hooks.push(hook); }) as typeof afterAll;
-    // The setup module imports the package by name, which jest maps to tools/index.ts: this file's own
-    // instance, as in a consumer's test file.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('../../tools/jest/setup');
-    expect(hooks).toHaveLength(1);
-    await hooks[0]();
-  } finally {
-    global.afterAll = realAfterAll;
-    warn.mockRestore();
-  }
-  expect(warnings).toEqual([
-    `cdk-enriched-stream-to-queue/local: startLocalPipelines() was not stopped in ${expect.getState().testPath}; stopped it now `
-    + `(the Lambda service (${forgotten.endpoints.lambda}), 1 pipe runner(s) (${forgotten.pipe(app.pipeLogicalId).name})). Call \`await local.stop()\` in afterAll.`,
+  const lambda = forgotten.endpoints.lambda;
+  const written: string[] = [];
+
+  // The environment's teardown gets the test file's global scope, where tools/index.ts left its hook.
+  await stopForgotten(globalThis, '/app/test/orders.local.test.ts', (text) => written.push(text));
+
+  expect(written).toEqual([
+    'cdk-enriched-stream-to-queue/local: startLocalPipelines() was not stopped in /app/test/orders.local.test.ts; stopped it after the file '
+    + `(the Lambda service (${lambda}), 1 pipe runner(s) (${forgotten.pipe(app.pipeLogicalId).name})). Call \`await local.stop()\` in afterAll.\n`,
   ]);
+  expect(await listening(lambda)).toBe(false);
 }, 120_000);
 
 test('the global teardown stops both services and removes the variables', async () => {

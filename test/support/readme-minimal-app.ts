@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { addReminders } from '../../examples/readme/minimal';
 
@@ -33,6 +33,6 @@ export function synthMinimalApp(python: 'none' | 'unrelated' | 'enrichment' = 'u
   }
   addReminders(stack, enrich);
   app.synth();
-  const pipe = stack.node.findAll().find((construct) => (construct as CfnElement).cfnResourceType === 'AWS::Pipes::Pipe') as CfnElement;
+  const pipe = stack.node.findAll().find((construct) => CfnResource.isCfnResource(construct) && construct.cfnResourceType === 'AWS::Pipes::Pipe') as CfnResource;
   return { outdir, pipeLogicalId: stack.getLogicalId(pipe) };
 }

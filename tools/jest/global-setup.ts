@@ -12,7 +12,7 @@
  * jest.config.js:
  *   globalSetup: 'cdk-enriched-stream-to-queue/local/jest-global-setup',
  *   globalTeardown: 'cdk-enriched-stream-to-queue/local/jest-global-teardown',
- *   setupFilesAfterEnv: ['cdk-enriched-stream-to-queue/local/jest-setup'],
+ *   testEnvironment: 'cdk-enriched-stream-to-queue/local/jest-environment',
  */
 import { SHARED_SERVICES_VARIABLES } from './shared-services';
 import { startDynamoDBLocal } from '../emulator/backends/dynamodb-local';
@@ -30,6 +30,35 @@ interface ProjectConfig {
   readonly globalTeardown?: string | null;
 }
 
+/** One request in the AWS JSON protocol, signed by a throwaway key (neither emulator checks signatures). */
+async function call(endpoint: string, target: string, body: object): Promise<void> {
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'X-Amz-Target': target,
+      'Authorization': 'AWS4-HMAC-SHA256 Credential=warmup/20250101/us-east-1/service/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${target}: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** Creates, writes and deletes a table with a stream, and creates a queue, under a key no test file uses. */
+async function warmUp(dynamodb: string, sqs: string): Promise<void> {
+  const TableName = 'warmup';
+  await call(dynamodb, 'DynamoDB_20120810.CreateTable', {
+    TableName,
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+  });
+  await call(dynamodb, 'DynamoDB_20120810.PutItem', { TableName, Item: { id: { S: 'warmup' } } });
+  await call(dynamodb, 'DynamoDB_20120810.DeleteTable', { TableName });
+  await call(sqs, 'AmazonSQS.CreateQueue', { QueueName: 'warmup' });
+}
+
 export default async function globalSetup(_globalConfig?: unknown, projectConfig?: ProjectConfig): Promise<void> {
   checkLocalRunDependencies('The jest global setup of cdk-enriched-stream-to-queue/local');
   if (projectConfig && !projectConfig.globalTeardown) {
@@ -44,6 +73,10 @@ export default async function globalSetup(_globalConfig?: unknown, projectConfig
     throw failed.reason;
   }
   const [dynamodb, sqs] = services;
+  // The first table and queue a fresh JVM and emulator create take seconds; pay that here, once.
+  await warmUp(dynamodb.endpoint, sqs.endpoint).catch((error: Error) => {
+    process.stderr.write(`cdk-enriched-stream-to-queue/local: warming up DynamoDB Local and the SQS emulator failed (${error.message}); the first test file starts slower\n`);
+  });
   const saved = Object.fromEntries(Object.values(SHARED_SERVICES_VARIABLES).map((name) => [name, process.env[name]]));
   process.env[SHARED_SERVICES_VARIABLES.dynamodb] = dynamodb.endpoint;
   process.env[SHARED_SERVICES_VARIABLES.sqs] = sqs.endpoint;

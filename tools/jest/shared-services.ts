@@ -14,3 +14,9 @@ export function sharedServices(env: NodeJS.ProcessEnv = process.env): { readonly
   const sqs = env[SHARED_SERVICES_VARIABLES.sqs];
   return dynamodb && sqs ? { dynamodb, sqs } : undefined;
 }
+
+/**
+ * Where `startLocalPipelines`'s module leaves `stopForgottenLocalPipelines` in the global scope it
+ * runs in (under jest, the test file's), for the jest environment to call after the file.
+ */
+export const STOP_FORGOTTEN_KEY = Symbol.for('cdk-enriched-stream-to-queue/local/stop-forgotten');
