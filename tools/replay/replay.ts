@@ -464,7 +464,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
     if (!delivery.deletesMessages) {
       messages.push({ ...counts, outcome: 'written' });
       if (item.message.ReceiptHandle) keptHandles.push(item.message.ReceiptHandle);
-      log(`${messageId}: wrote ${passing.length} record(s) of shard ${info.shardId} (${records.length - passing.length} left out by the filter); message kept`);
+      log(`${messageId}: wrote ${passing.length} record(s) of shard ${info.shardId} (${records.length - passing.length} left out by the filter); message left on the queue`);
       return;
     }
     try {

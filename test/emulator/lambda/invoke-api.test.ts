@@ -534,7 +534,7 @@ describe('functionsFromTemplate', () => {
   test.each([
     ['a container image', { PackageType: 'Image', Runtime: undefined }, undefined, 'Function Fn cannot run locally: it is a container image (PackageType: Image); the local Lambda service runs only Node.js code from the cloud assembly.'],
     ['another runtime', { Runtime: 'python3.12' }, undefined, 'Function Fn cannot run locally: its Runtime is "python3.12"; the local Lambda service runs only Node.js runtimes (nodejs*).'],
-    ['inline code', { Code: { ZipFile: 'exports.handler = 1' } }, {}, 'Function Fn cannot run locally: its code is inline (Code.ZipFile); the local Lambda service runs only code bundled as a CDK asset (NodejsFunction or lambda.Code.fromAsset).'],
+    ['inline code with no directory to write it to', { Code: { ZipFile: 'exports.handler = 1' } }, {}, 'Function Fn cannot run locally: its code is inline (Code.ZipFile) and no directory was given to write it to.'],
     ['layers', { Layers: ['arn:layer'] }, undefined, 'Function Fn cannot run locally: it uses Layers, whose code is not in the cloud assembly.'],
     ['EFS', { FileSystemConfigs: [{}] }, undefined, 'Function Fn cannot run locally: it mounts an EFS file system (FileSystemConfigs).'],
     ['code outside the assembly', {}, {}, "Function Fn cannot run locally: its code is not a CDK asset of this cloud assembly (no 'aws:asset:path' metadata for Code, and its S3Key is in no *.assets.json)."],

@@ -17,13 +17,50 @@ const modulePath = process.env.FAUXQS_MODULE;
 const { buildApp } = await import(pathToFileURL(modulePath).href);
 const { SqsStore } = await import(pathToFileURL(join(dirname(modulePath), 'sqs', 'sqsStore.js')).href);
 
-const sqsStore = new SqsStore();
-sqsStore.host = '';
-const app = buildApp({ logger: false, stores: { sqsStore } });
-const address = await app.listen({ port: Number(process.env.FAUXQS_PORT ?? 0), host: '127.0.0.1' });
-process.stdout.write(`${JSON.stringify({ port: Number(new URL(address).port) })}\n`);
+// FAUXQS_PER_ACCESS_KEY=1: one queue store per access key (the Credential of the request's SigV4
+// Authorization header), as DynamoDB Local without -sharedDb keeps one database per access key; for a
+// jest run whose test files share this process but not their queues.
+const perAccessKey = process.env.FAUXQS_PER_ACCESS_KEY === '1';
+const newApp = () => {
+  const sqsStore = new SqsStore();
+  sqsStore.host = '';
+  return buildApp({ logger: false, stores: { sqsStore } });
+};
+let close;
+let port;
+if (perAccessKey) {
+  const { createServer } = await import('node:http');
+  const apps = new Map();
+  const appFor = (accessKey) => {
+    if (!apps.has(accessKey)) {
+      const app = newApp();
+      apps.set(accessKey, app.ready().then(() => app));
+    }
+    return apps.get(accessKey);
+  };
+  const server = createServer((request, response) => {
+    const accessKey = /Credential=([^/]*)\//.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    appFor(accessKey).then((app) => app.routing(request, response), (error) => {
+      response.statusCode = 500;
+      response.end(String(error));
+    });
+  });
+  await new Promise((resolve) => server.listen(Number(process.env.FAUXQS_PORT ?? 0), '127.0.0.1', resolve));
+  port = server.address().port;
+  close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await Promise.all([...apps.values()].map(async (app) => (await app).close()));
+  };
+} else {
+  const app = newApp();
+  const address = await app.listen({ port: Number(process.env.FAUXQS_PORT ?? 0), host: '127.0.0.1' });
+  port = Number(new URL(address).port);
+  close = () => app.close();
+}
+process.stdout.write(`${JSON.stringify({ port })}\n`);
 const stop = async () => {
-  await app.close();
+  await close();
   process.exit(0);
 };
 process.on('SIGTERM', stop);

@@ -1,11 +1,12 @@
 /**
  * The Lambda functions of a synthesized CloudFormation template that can run locally: Node.js
  * functions whose code is a CDK asset bundled into the cloud assembly (`NodejsFunction`,
- * `lambda.Code.fromAsset` of a directory). Anything else is refused with a message that names the
- * function and the reason, never skipped silently — except functions that only CloudFormation ever
+ * `lambda.Code.fromAsset` of a directory) or inline in the template (`lambda.Code.fromInline`,
+ * `Code.ZipFile`). Anything else is reported with a message that names the function and the reason
+ * ({@link readFunctions}), never skipped silently — except functions that only CloudFormation ever
  * invokes (custom resource providers, see {@link isDeployTimeOnly}).
  */
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathInside, readJsonFile } from '../../cloudformation/assembly';
 import { referencesIn, type ResolveValue, type Template, type TemplateResource } from '../../cloudformation/template';
@@ -43,6 +44,44 @@ export interface LocalFunction {
   readonly runtime: string;
 }
 
+/** A function of the template that cannot run locally, and why. */
+export interface UnavailableFunction {
+  readonly logicalId: string;
+  /** The function's local name (see {@link localFunctionName}). */
+  readonly name: string;
+  /** Why it cannot run locally, such as `its Runtime is "python3.12"; ...`. */
+  readonly reason: string;
+}
+
+/** The functions of a template: those that can run locally and those that cannot. */
+export interface TemplateFunctions {
+  readonly functions: LocalFunction[];
+  readonly unavailable: UnavailableFunction[];
+}
+
+/** Options for {@link readFunctions}. */
+export interface ReadFunctionsOptions {
+  /**
+   * A directory to write inline code (`Code.ZipFile`) to, as `<logicalId>/index.js`, which is where
+   * CloudFormation puts it for a Node.js function.
+   * @default - inline code cannot run
+   */
+  readonly inlineCodeDir?: string;
+  /**
+   * The root cloud assembly (`cdk.out`), which holds the assets of nested ones too: asset and handler
+   * paths must stay inside it.
+   * @default - the template's own assembly directory
+   */
+  readonly assemblyRoot?: string;
+}
+
+/** Thrown by {@link localFunction} when a function cannot run locally. */
+class FunctionUnavailable extends Error {
+  constructor(readonly logicalId: string, readonly reason: string) {
+    super(`Function ${logicalId} cannot run locally: ${reason}`);
+  }
+}
+
 /**
  * CloudFormation's defaults for `Timeout` and `MemorySize`:
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html
@@ -59,7 +98,7 @@ const HANDLER_FILE_EXTENSIONS = ['.js', '.mjs', '.cjs'];
  * characters. (CloudFormation itself generates `<stackName>-<logicalId>-<random suffix>`; the local
  * name is the same without the random part, so that it is stable from one run to the next.)
  */
-export function localFunctionName(logicalId: string, properties: Record<string, unknown>, resolve: ResolveValue): string {
+export function localFunctionName(logicalId: string, properties: Record<string, unknown>, resolve: Resolve): string {
   if (properties.FunctionName !== undefined) {
     return resolve(properties.FunctionName);
   }
@@ -67,7 +106,7 @@ export function localFunctionName(logicalId: string, properties: Record<string, 
 }
 
 /** The ARN of a local function: `arn:<partition>:lambda:<region>:<account>:function:<name>`. */
-export function localFunctionArn(logicalId: string, properties: Record<string, unknown>, resolve: ResolveValue): string {
+export function localFunctionArn(logicalId: string, properties: Record<string, unknown>, resolve: Resolve): string {
   const name = localFunctionName(logicalId, properties, resolve);
   return `arn:${resolve({ Ref: 'AWS::Partition' })}:lambda:${resolve({ Ref: 'AWS::Region' })}:${resolve({ Ref: 'AWS::AccountId' })}:function:${name}`;
 }
@@ -75,23 +114,31 @@ export function localFunctionArn(logicalId: string, properties: Record<string, u
 /**
  * Reads the runnable functions of a template.
  *
- * An asset's folder must be inside the cloud assembly, unless it is an absolute path (what
- * `cdk synth --no-staging` writes: the asset's source folder, not staged into the assembly); a
- * handler's module must be inside its asset.
- *
  * @param template the synthesized template (one stack)
- * @param assemblyDir the directory of the (possibly nested) cloud assembly that holds the template;
- *   asset paths are relative to it
+ * @param assemblyDir the cloud assembly directory (`cdk.out`) that holds the template and its assets
  * @param resolve resolves intrinsics; it must know the pseudo parameters AWS::StackName, AWS::Region,
  *   AWS::AccountId and AWS::Partition
- * @param assemblyRoot the root cloud assembly (`cdk.out`), which holds the assets of nested ones too
  * @throws when a function that is invoked at run time cannot run locally
  */
 export function functionsFromTemplate(
-  template: Template, assemblyDir: string, resolve: ResolveValue, assemblyRoot: string = assemblyDir,
+  template: CfnTemplate, assemblyDir: string, resolve: Resolve, options: ReadFunctionsOptions = {},
 ): LocalFunction[] {
+  const { functions, unavailable } = readFunctions(template, assemblyDir, resolve, options);
+  if (unavailable.length > 0) {
+    throw new Error(`Function ${unavailable[0].logicalId} cannot run locally: ${unavailable[0].reason}`);
+  }
+  return functions;
+}
+
+/**
+ * Reads every function of a template that runs when the app runs, and sorts them into those that
+ * can run locally and those that cannot (with the reason), so that a caller refuses only what it
+ * needs. Inline code is written to `options.inlineCodeDir`.
+ */
+export function readFunctions(template: CfnTemplate, assemblyDir: string, resolve: Resolve, options: ReadFunctionsOptions = {}): TemplateFunctions {
   const functions: LocalFunction[] = [];
-  const root = realpathSync(assemblyRoot);
+  const unavailable: UnavailableFunction[] = [];
+  const root = realpathSync(options.assemblyRoot ?? assemblyDir);
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type !== 'AWS::Lambda::Function') {
       continue;
@@ -99,17 +146,22 @@ export function functionsFromTemplate(
     if (isDeployTimeOnly(template, logicalId)) {
       continue;
     }
-    functions.push(localFunction(logicalId, resource, { root, directory: assemblyDir }, resolve));
+    try {
+      functions.push(localFunction(logicalId, resource, { root, directory: assemblyDir }, resolve, options));
+    } catch (error) {
+      if (!(error instanceof FunctionUnavailable)) throw error;
+      unavailable.push({ logicalId, name: localFunctionName(logicalId, resource.Properties ?? {}, resolve), reason: error.reason });
+    }
   }
-  return functions;
+  return { functions, unavailable };
 }
 
 function localFunction(
-  logicalId: string, resource: TemplateResource, assembly: { root: string; directory: string }, resolve: ResolveValue,
+  logicalId: string, resource: CfnResource, assembly: { root: string; directory: string }, resolve: Resolve, options: ReadFunctionsOptions,
 ): LocalFunction {
   const properties = resource.Properties ?? {};
   const refuse = (reason: string): never => {
-    throw new Error(`Function ${logicalId} cannot run locally: ${reason}`);
+    throw new FunctionUnavailable(logicalId, reason);
   };
 
   if (properties.PackageType === 'Image') {
@@ -120,15 +172,76 @@ function localFunction(
     refuse(`its Runtime is ${JSON.stringify(runtime)}; the local Lambda service runs only Node.js runtimes (nodejs*).`);
   }
   const code = (properties.Code ?? {}) as Record<string, unknown>;
-  if (code.ZipFile !== undefined) {
-    refuse('its code is inline (Code.ZipFile); the local Lambda service runs only code bundled as a CDK asset (NodejsFunction or lambda.Code.fromAsset).');
-  }
   if (properties.Layers !== undefined) {
     refuse('it uses Layers, whose code is not in the cloud assembly.');
   }
   if (properties.FileSystemConfigs !== undefined) {
     refuse('it mounts an EFS file system (FileSystemConfigs).');
   }
+  const handler = properties.Handler;
+  if (typeof handler !== 'string') {
+    refuse(`its Handler is ${JSON.stringify(handler)}; expected 'file.export', such as 'index.handler'.`);
+  }
+  // The Node.js runtime reads `path/to/file.export`: the module is everything up to the first dot after
+  // the last slash.
+  const lastSlash = (handler as string).lastIndexOf('/');
+  const dot = (handler as string).indexOf('.', lastSlash + 1);
+  if (dot <= lastSlash + 1 || dot === (handler as string).length - 1) {
+    refuse(`its Handler '${handler}' is not of the form 'file.export', such as 'index.handler'.`);
+  }
+  const modulePath = (handler as string).slice(0, dot);
+  const handlerExport = (handler as string).slice(dot + 1);
+  const codeFile = code.ZipFile !== undefined
+    ? inlineCodeFile(logicalId, resolve(code.ZipFile), modulePath, options, refuse)
+    : assetCodeFile(logicalId, resource, code, assembly, handler as string, modulePath, refuse);
+
+  const variables = ((properties.Environment ?? {}) as { Variables?: Record<string, unknown> }).Variables ?? {};
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables)) {
+    environment[name] = resolve(value);
+  }
+
+  return {
+    logicalId,
+    name: localFunctionName(logicalId, properties, resolve),
+    arn: localFunctionArn(logicalId, properties, resolve),
+    region: resolve({ Ref: 'AWS::Region' }),
+    codeFile,
+    handlerExport,
+    handler: handler as string,
+    environment,
+    timeoutSeconds: positiveInteger(properties.Timeout, DEFAULT_TIMEOUT_SECONDS, 'Timeout', logicalId),
+    memorySize: positiveInteger(properties.MemorySize, DEFAULT_MEMORY_SIZE, 'MemorySize', logicalId),
+    runtime: runtime as string,
+  };
+}
+
+/**
+ * Writes inline code where CloudFormation puts it for a Node.js function: a file named `index` with
+ * the extension `.js`, so a CommonJS module, and the Handler's module must be `index`:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html
+ */
+function inlineCodeFile(
+  logicalId: string, source: string, modulePath: string, options: ReadFunctionsOptions, refuse: (reason: string) => never,
+): string {
+  if (modulePath !== 'index') {
+    refuse(`its code is inline (Code.ZipFile), which CloudFormation writes to index.js, but its Handler names the module '${modulePath}'.`);
+  }
+  if (options.inlineCodeDir === undefined) {
+    refuse('its code is inline (Code.ZipFile) and no directory was given to write it to.');
+  }
+  const directory = path.join(options.inlineCodeDir as string, logicalId);
+  mkdirSync(directory, { recursive: true });
+  const file = path.join(directory, 'index.js');
+  writeFileSync(file, source);
+  return file;
+}
+
+/** The handler's file in the function's CDK asset (a folder of the cloud assembly, or the absolute folder `cdk synth --no-staging` records). */
+function assetCodeFile(
+  logicalId: string, resource: CfnResource, code: Record<string, unknown>, assembly: { root: string; directory: string },
+  handler: string, modulePath: string, refuse: (reason: string) => never,
+): string {
   // The CDK CLI records the asset's folder on the resource; an app synthesized in-process (`app.synth()`
   // in a test) records it only in the stack's asset manifest, by the S3 key the template uses.
   const metadataPath = resource.Metadata?.['aws:asset:property'] === 'Code' ? resource.Metadata?.['aws:asset:path'] : undefined;
@@ -146,20 +259,6 @@ function localFunction(
   if (!statSync(assetDir).isDirectory()) {
     refuse(`its asset ${assetDir} is a file, not a directory; the local Lambda service runs unpacked assets (NodejsFunction or lambda.Code.fromAsset of a directory).`);
   }
-
-  const handler = properties.Handler;
-  if (typeof handler !== 'string') {
-    refuse(`its Handler is ${JSON.stringify(handler)}; expected 'file.export', such as 'index.handler'.`);
-  }
-  // The Node.js runtime reads `path/to/file.export`: the module is everything up to the first dot after
-  // the last slash.
-  const lastSlash = (handler as string).lastIndexOf('/');
-  const dot = (handler as string).indexOf('.', lastSlash + 1);
-  if (dot <= lastSlash + 1 || dot === (handler as string).length - 1) {
-    refuse(`its Handler '${handler}' is not of the form 'file.export', such as 'index.handler'.`);
-  }
-  const modulePath = (handler as string).slice(0, dot);
-  const handlerExport = (handler as string).slice(dot + 1);
   const realAssetDir = realpathSync(assetDir);
   const codeFile = HANDLER_FILE_EXTENSIONS
     .map((extension) => pathInside(realAssetDir, realAssetDir, `${modulePath}${extension}`, `Function ${logicalId} cannot run locally: its Handler module`, 'its asset'))
@@ -167,26 +266,7 @@ function localFunction(
   if (codeFile === undefined) {
     refuse(`its Handler '${handler}' names a file that is not in ${assetDir} (looked for ${HANDLER_FILE_EXTENSIONS.map((extension) => `${modulePath}${extension}`).join(', ')}).`);
   }
-
-  const variables = ((properties.Environment ?? {}) as { Variables?: Record<string, unknown> }).Variables ?? {};
-  const environment: Record<string, string> = {};
-  for (const [name, value] of Object.entries(variables)) {
-    environment[name] = resolve(value);
-  }
-
-  return {
-    logicalId,
-    name: localFunctionName(logicalId, properties, resolve),
-    arn: localFunctionArn(logicalId, properties, resolve),
-    region: resolve({ Ref: 'AWS::Region' }),
-    codeFile: codeFile as string,
-    handlerExport,
-    handler: handler as string,
-    environment,
-    timeoutSeconds: positiveInteger(properties.Timeout, DEFAULT_TIMEOUT_SECONDS, 'Timeout', logicalId),
-    memorySize: positiveInteger(properties.MemorySize, DEFAULT_MEMORY_SIZE, 'MemorySize', logicalId),
-    runtime: runtime as string,
-  };
+  return codeFile as string;
 }
 
 /**
@@ -217,7 +297,7 @@ function positiveInteger(value: unknown, fallback: number, property: string, log
   }
   const number = typeof value === 'string' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number <= 0) {
-    throw new Error(`Function ${logicalId} cannot run locally: its ${property} is ${JSON.stringify(value)}; expected a positive whole number.`);
+    throw new FunctionUnavailable(logicalId, `its ${property} is ${JSON.stringify(value)}; expected a positive whole number.`);
   }
   return number;
 }
