@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type DentistApp, REPO_ROOT, startDentist } from './app';
 import { main as addContacts } from '../scripts/add-contacts';
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       { firstName: 'John', lastName: 'Smith', email: 'john.smith@example.com', date: '2030-01-15', time: '10:00' },
       { firstName: 'Ann', lastName: 'Other', email: 'ann.other@example.com', date: '2030-01-16', time: '11:15' },
     ];
+    const bookedIds: string[] = [];
     for (const booking of bookings) {
       const response = await post(ready.api, {
         appointment: {
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
         },
       });
       say(`      ${booking.email.padEnd(24)} ${booking.date} ${booking.time} → ${response.status}`);
+      if (response.status === 201) bookedIds.push((JSON.parse(response.body) as { id: string }).id);
     }
     const invalid = await post(ready.api, { appointment: { patient: { firstName: 'No email' }, date: 'soon' } });
     say(`      an invalid booking (no email, bad date)          → ${invalid.status} ${invalid.body}   (the API's request model, as API Gateway checks it)`);
@@ -89,6 +91,18 @@ async function main(): Promise<void> {
     }
     const stats = app.runners[0].stats;
     say(`      pipe: ${stats.recordsRead} stream records read, ${stats.recordsFiltered} filtered out, ${stats.enrichmentInvocations} enrichment invocation(s), ${stats.targetSendRequests} SendMessageBatch request(s)`);
+    // A change to a booking is a MODIFY record: the pipe's filter keeps INSERTs only, and the runner says why it dropped it.
+    await dynamodb.send(new UpdateItemCommand({
+      TableName: ready.appointmentsTable,
+      Key: { id: { S: bookedIds[0] } },
+      UpdateExpression: 'SET appointment.#time = :time',
+      ExpressionAttributeNames: { '#time': 'time' },
+      ExpressionAttributeValues: { ':time': { S: '09:45' } },
+    }));
+    await app.idle();
+    const modified = app.runners[0].records().filter((outcome) => outcome.eventName === 'MODIFY').pop();
+    say(`      Jane's booking moved to 09:45 (a MODIFY record): ${modified?.outcome ?? 'not read'}, because`);
+    for (const reason of modified?.reason ?? []) say(`        ${reason}`);
 
     step(5, 'Injecting a failure: deleting the contacts table, then booking once more...');
     const contacts = app.table('DentistStateful/Contacts');
