@@ -7,6 +7,7 @@
  *   local   run a synthesized app's pipelines on this machine and print `READY {...}`
  *   replay  re-drive a pipe's dead-lettered batches through the pipe's own path (AWS or local)
  */
+import { runUntilStopped } from './emulator/support/lifecycle';
 import { type LocalPipelinesOptions, type LocalRecordOutcome, startLocalPipelines } from './index';
 import { main as replay } from './replay/cli';
 
@@ -21,7 +22,10 @@ Commands:
       Prints one line 'READY {json}' on stdout: the endpoints (api, dynamodb, sqs, lambda, pipesApi),
       'environment' (the variables that point an AWS SDK or the replay at them), 'tables', 'queues'
       and 'pipes' (name, queueUrl, deadLetterQueueUrl, sourceDeadLetterQueueUrl, tableName); everything
-      else goes to stderr. Runs until Ctrl-C (SIGINT) or SIGTERM, then stops everything it started.
+      else goes to stderr. Runs until Ctrl-C (SIGINT), SIGTERM or SIGHUP, or until the process that
+      started it ends, then stops everything it started and exits 0; a second signal kills every
+      child process at once (exit 130); a signal during start-up exits 128 + its number (130 for
+      Ctrl-C); a local service that dies is printed ('error: ...') and ends the run with exit 1.
       --strict fails every execution that depends on a point where AWS does not document what Pipes
       does (each is named in a WARN line otherwise); --trace prints one line 'RECORD {json}' on
       stderr per record as it settles: filtered (with why), delivered or dead-lettered.
@@ -40,9 +44,6 @@ function option(argv: string[], name: string): string | undefined {
   return value;
 }
 
-/** Whatever has not stopped by then is killed with this process (DynamoDB Local's JVM included). */
-const STOP_LIMIT_MS = 9_000;
-
 /** The flags of 'local' that take no value: --strict and --trace (the engine's options). */
 const LOCAL_FLAGS = ['--strict', '--trace'];
 
@@ -60,34 +61,24 @@ async function local(argv: string[]): Promise<number> {
   if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} for 'local' (options: --app, --port, --strict, --trace)`);
   const port = Number(option(argv, '--port') ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number from 0 to 65535');
-  // Listen for Ctrl-C from the start: a signal during startup stops what has started so far.
-  let signalled!: () => void;
-  const signal = new Promise<void>((resolve) => { signalled = resolve; });
-  process.once('SIGINT', () => signalled());
-  process.once('SIGTERM', () => signalled());
-  const starting = startLocalPipelines({ assemblyDir: option(argv, '--app') ?? 'cdk.out', port, ...engineFlags(argv) });
-  const first = await Promise.race([starting, signal.then(() => undefined)]);
-  if (first !== undefined) {
-    const { pipes: pipesApi, ...endpoints } = first.endpoints;
-    const ready = {
-      ...endpoints,
-      pipesApi,
-      environment: first.environment,
-      tables: first.tables,
-      queues: first.queues,
-      pipes: first.pipes.map(({ stats: _stats, ...pipe }) => pipe),
-    };
-    process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
-    await signal;
-  }
-  process.stderr.write('stopping...\n');
-  setTimeout(() => {
-    process.stderr.write(`not stopped after ${STOP_LIMIT_MS / 1000} s: exiting anyway\n`);
-    process.exit(1);
-  }, STOP_LIMIT_MS).unref();
-  const app = first ?? await starting.catch(() => undefined);
-  await app?.stop();
-  return 0;
+  // Signals, a dead parent and a dead service: tools/emulator/support/lifecycle.ts.
+  return runUntilStopped({
+    start: (signal) => startLocalPipelines({ assemblyDir: option(argv, '--app') ?? 'cdk.out', port, signal, ...engineFlags(argv) }),
+    ready: (app) => {
+      const { pipes: pipesApi, ...endpoints } = app.endpoints;
+      const ready = {
+        ...endpoints,
+        pipesApi,
+        environment: app.environment,
+        tables: app.tables,
+        queues: app.queues,
+        pipes: app.pipes.map(({ stats: _stats, ...pipe }) => pipe),
+      };
+      process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+    },
+    failed: (app) => app.failed,
+    stop: (app) => app.stop(),
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
