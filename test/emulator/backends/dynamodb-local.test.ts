@@ -2,6 +2,7 @@
 // Local and the SQS emulator run on loopback only, with telemetry off and none of the caller's AWS
 // variables, and say how they ended when they end unexpectedly.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DYNAMODB_LOCAL, javaMajorVersion, MINIMUM_JAVA_VERSION, startDynamoDBLocal } from '../../../tools/emulator/backends/dynamodb-local';
@@ -84,6 +85,33 @@ describe('the services run on loopback, with telemetry off and none of the calle
   test('DynamoDB Local and the SQS emulator listen on 127.0.0.1 only, on the port of their endpoint', () => {
     expect(listenersOf(dynamodbPid)).toEqual([{ address: '127.0.0.1', port: Number(new URL(endpoints.dynamodb).port) }]);
     expect(listenersOf(sqsPid)).toEqual([{ address: '127.0.0.1', port: Number(new URL(endpoints.sqs).port) }]);
+  });
+
+  test('DynamoDB Local refuses a request for another host name (DNS rebinding) or from a web page (Origin)', async () => {
+    const port = Number(new URL(endpoints.dynamodb).port);
+    const listTables = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.0',
+          'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+          'Authorization': 'AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+          ...headers,
+        },
+      }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.on('error', reject);
+      request.end('{}');
+    });
+
+    expect(await listTables({ Host: `rebound.example:${port}` })).toBe(403);
+    expect(await listTables({ Origin: 'https://evil.example' })).toBe(403);
+    expect(await listTables({ Host: `localhost:${port}` })).toBe(200);
   });
 
   test('DynamoDB Local runs with telemetry off: -disableTelemetry on its command line and DDB_LOCAL_TELEMETRY=0', () => {

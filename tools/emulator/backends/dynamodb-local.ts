@@ -8,7 +8,8 @@
  * lists its options). So it is started through a small launcher
  * (dynamodb-local-loopback/DynamoDBLocalLoopback.java) that builds DynamoDB Local's own request
  * handler on a Jetty connector bound to 127.0.0.1, prints `PORT <n>` once it listens on a port the
- * system chose (no race for a free port), and exits when its stdin, a pipe from this process, closes.
+ * system chose (no race for a free port), exits when its stdin, a pipe from this process, closes, and
+ * refuses requests whose Host is not its loopback address or that come from a web page (Origin).
  * The package build compiles it beside the bundle (local/dynamodb-local-loopback/); run from the
  * sources, it is compiled once into .tmp/. Without it (no compiled launcher and no `javac`, or a
  * DynamoDB Local whose internals differ), the jar's own main class runs, on every interface, and a
@@ -225,7 +226,9 @@ async function startThroughLauncher(files: Distribution, classes: string, option
     // The jar's manifest Class-Path brings in DynamoDBLocal_lib/*.jar.
     '-cp', [classes, files.jar].join(path.delimiter),
     LAUNCHER_MAIN_CLASS,
-    '-port', '0', '-inMemory', ...(options.sharedDb ?? true ? ['-sharedDb'] : []), '-disableTelemetry', '-exitOnStdinClose'];
+    '-port', '0', '-inMemory', ...(options.sharedDb ?? true ? ['-sharedDb'] : []), '-disableTelemetry', '-exitOnStdinClose',
+    // 403 for a Host other than 127.0.0.1:<port>/localhost:<port> (DNS rebinding) and for any Origin (web pages).
+    '-localRequestsOnly'];
   const child = spawn(command, args, {
     cwd: path.dirname(files.jar),
     env: jvmEnvironment(),
