@@ -1,9 +1,9 @@
 // The local services' preconditions fail early with a message that says what to install; DynamoDB
 // Local and the SQS emulator run on loopback only, with telemetry off and none of the caller's AWS
 // variables, and say how they ended when they end unexpectedly.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { DYNAMODB_LOCAL, javaMajorVersion, MINIMUM_JAVA_VERSION, startDynamoDBLocal } from '../../../tools/emulator/backends/dynamodb-local';
 import { startSqsEmulator } from '../../../tools/emulator/backends/sqs-emulator';
@@ -117,6 +117,10 @@ describe('the services run on loopback, with telemetry off and none of the calle
   test('DynamoDB Local runs with telemetry off: -disableTelemetry on its command line and DDB_LOCAL_TELEMETRY=0', () => {
     expect(commandLineOf(dynamodbPid)).toContain('-disableTelemetry');
     expect(environmentOf(dynamodbPid).DDB_LOCAL_TELEMETRY).toBe('0');
+  });
+
+  test('DynamoDB Local\'s JVM writes no performance-data file (/tmp/hsperfdata_<user>/<pid>)', () => {
+    expect(existsSync(path.join('/tmp', `hsperfdata_${userInfo().username}`, String(dynamodbPid)))).toBe(false);
   });
 
   test('neither service gets any AWS_* variable of the caller (credentials, profile, web identity, container credentials)', () => {

@@ -45,6 +45,9 @@ export const MINIMUM_JAVA_VERSION = 17;
 /** How DynamoDB Local is named in messages. */
 export const DYNAMODB_LOCAL = 'DynamoDB Local';
 
+/** The JVM writes no performance-data file (/tmp/hsperfdata_<user>/<pid>, left behind when it is killed). */
+const NO_PERF_DATA = '-XX:-UsePerfData';
+
 /** Attempts at starting DynamoDB Local's own main class when another process took its port first. */
 const BIND_ATTEMPTS = 3;
 
@@ -216,7 +219,7 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Pr
 
 /** DynamoDB Local through the loopback launcher: on 127.0.0.1, on the port it prints. */
 async function startThroughLauncher(files: Distribution, classes: string, options: DynamoDBLocalOptions): Promise<LocalService> {
-  const [command, ...args] = [...deathSignalPrefix(), 'java',
+  const [command, ...args] = [...deathSignalPrefix(), 'java', NO_PERF_DATA,
     // An IPv4 socket (127.0.0.1:<port>, not [::ffff:127.0.0.1]:<port>).
     '-Djava.net.preferIPv4Stack=true',
     // Name lookups read an empty hosts file instead of asking DNS: the JVM resolves no name at all.
@@ -262,7 +265,7 @@ async function startOnEveryInterface(
   const prefix = deathSignalPrefix();
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const [command, ...args] = [...prefix, 'java', `-Djava.library.path=${files.libraries}`, '-jar', files.jar,
+    const [command, ...args] = [...prefix, 'java', NO_PERF_DATA, `-Djava.library.path=${files.libraries}`, '-jar', files.jar,
       '-inMemory', '-port', String(port), ...(options.sharedDb ?? true ? ['-sharedDb'] : []), '-disableTelemetry'];
     const child = spawn(command, args, {
       cwd: path.dirname(files.jar),
