@@ -134,13 +134,16 @@ test('killing the `npm exec` (npx) that started it leaves nothing behind within 
   await waitUntilGone(started, 10_000);
 });
 
-test('a service that dies ends the run: the CLI prints which one, its pid and the signal, and exits 1', async () => {
+test.each([
+  ['DynamoDB Local', isJvm],
+  ['The SQS emulator (fauxqs)', (commandLine: string[]) => commandLine.some((arg) => arg.endsWith('fauxqs-server.mjs'))],
+])('%s dying ends the run: the CLI prints which one, its pid and the signal, and exits 1', async (name, isService) => {
   const cli = run();
   await cli.ready;
-  const jvm = descendantsOf(cli.child.pid!).find((pid) => isJvm(commandLineOf(pid)))!;
+  const service = descendantsOf(cli.child.pid!).find((pid) => isService(commandLineOf(pid)))!;
 
-  process.kill(jvm, 'SIGKILL');
+  process.kill(service, 'SIGKILL');
 
   expect(await cli.exited).toBe(1);
-  expect(cli.stderr()).toContain(`error: DynamoDB Local (pid ${jvm}) exited unexpectedly: SIGKILL\n`);
+  expect(cli.stderr()).toContain(`error: ${name} (pid ${service}) exited unexpectedly: SIGKILL\n`);
 });
