@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { resolveApp, synthesize } from './cdk-app';
 import { parseOptions, UsageError } from './cli-args';
+import { runUntilStopped } from './emulator/support/lifecycle';
 import { type LocalPipelinesOptions, type LocalRecordOutcome, startLocalPipelinesOf } from './index';
 import { main as replay } from './replay/cli';
 
@@ -38,8 +39,10 @@ Commands:
       'environment' (the variables that point an AWS SDK or the replay at them), 'tables', 'queues'
       and 'pipes' (name, queueUrl, deadLetterQueueUrl, sourceDeadLetterQueueUrl, tableName); everything
       else goes to stderr. Functions no pipe or REST API route calls are not started when they cannot
-      run locally (listed on stderr). Runs until Ctrl-C (SIGINT) or SIGTERM, then stops everything it
-      started.
+      run locally (listed on stderr). Runs until Ctrl-C (SIGINT), SIGTERM or SIGHUP, or until the
+      process that started it ends, then stops everything it started and exits 0; a second signal
+      kills every child process at once (exit 130); a signal during start-up exits 128 + its number
+      (130 for Ctrl-C); a local service that dies is printed ('error: ...') and ends the run with exit 1.
   replay --pipe-name <name> [options]
       Replay the batches a pipe sent to its source dead-letter queue through the pipe's filter,
       enrichment and target, in AWS or locally. 'replay --help' lists its options.
@@ -69,9 +72,6 @@ export function exportLines(environment: Readonly<Record<string, string>>): stri
   ].join('\n') + '\n';
 }
 
-/** Whatever has not stopped by then is killed with this process (DynamoDB Local's JVM included). */
-const STOP_LIMIT_MS = 9_000;
-
 async function local(argv: string[]): Promise<number> {
   const values = parseOptions(argv, LOCAL_OPTIONS, { command: 'local' });
   if (values.help) {
@@ -83,39 +83,33 @@ async function local(argv: string[]): Promise<number> {
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got ${portText}`);
   const source = resolveApp(values.app as string | undefined, process.cwd());
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  // Listen for Ctrl-C from the start: a signal during startup stops what has started so far.
-  let signalled!: () => void;
-  const signal = new Promise<void>((resolve) => { signalled = resolve; });
-  process.once('SIGINT', () => signalled());
-  process.once('SIGTERM', () => signalled());
-  // A command synthesizes into this run's own folder while the services start.
+  // A command synthesizes into this run's own folder, removed when the run ends.
   const runDir = source.kind === 'command' ? mkdtempSync(path.join(tmpdir(), 'cdk-enriched-stream-to-queue-local-')) : undefined;
   try {
-    const assemblyDir = source.kind === 'command' ? synthesize(source, path.join(runDir!, 'cdk.out'), log) : source.directory;
-    const starting = startLocalPipelinesOf({ assemblyDir, port, ...engineFlags(values) });
-    const first = await Promise.race([starting, signal.then(() => undefined)]);
-    if (first !== undefined) {
-      const { pipes: pipesApi, ...endpoints } = first.endpoints;
-      const ready = {
-        ...endpoints,
-        pipesApi,
-        environment: first.environment,
-        tables: first.tables,
-        queues: first.queues,
-        pipes: first.pipes.map(({ stats: _stats, ...pipe }) => pipe),
-      };
-      process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
-      if (values['print-env']) process.stdout.write(exportLines(first.environment));
-      await signal;
-    }
-    process.stderr.write('stopping...\n');
-    setTimeout(() => {
-      process.stderr.write(`not stopped after ${STOP_LIMIT_MS / 1000} s: exiting anyway\n`);
-      process.exit(1);
-    }, STOP_LIMIT_MS).unref();
-    const app = first ?? await starting.catch(() => undefined);
-    await app?.stop();
-    return 0;
+    // Signals, a dead parent and a dead service: tools/emulator/support/lifecycle.ts.
+    return await runUntilStopped({
+      start: (signal) => startLocalPipelinesOf({
+        assemblyDir: source.kind === 'command' ? synthesize(source, path.join(runDir!, 'cdk.out'), log) : source.directory,
+        port,
+        signal,
+        ...engineFlags(values),
+      }),
+      ready: (app) => {
+        const { pipes: pipesApi, ...endpoints } = app.endpoints;
+        const ready = {
+          ...endpoints,
+          pipesApi,
+          environment: app.environment,
+          tables: app.tables,
+          queues: app.queues,
+          pipes: app.pipes.map(({ stats: _stats, ...pipe }) => pipe),
+        };
+        process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+        if (values['print-env']) process.stdout.write(exportLines(app.environment));
+      },
+      failed: (app) => app.failed,
+      stop: (app) => app.stop(),
+    });
   } finally {
     if (runDir) rmSync(runDir, { recursive: true, force: true });
   }

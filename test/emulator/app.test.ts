@@ -176,6 +176,14 @@ describe('a service that dies is reported by name, pid and signal', () => {
       await expect(local.idle(20_000)).rejects.toThrow(message);
       expect((await local.failed).message).toBe(message);
       expect(logs).toContain(`${message}; the local run cannot go on (stop it, or restart it)`);
+      if (name === 'DynamoDB Local') {
+        // The runner's own record of what it could not do reaches the app's log, whatever the pipe's log level.
+        const records = () => logs.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line)] : []));
+        for (let waited = 0; waited < 5000 && !records().some((record) => record.pipe && /ECONNREFUSED/.test(record.message)); waited += 100) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(records()).toContainEqual(expect.objectContaining({ level: 'ERROR', pipe: local.pipe().name, message: expect.stringContaining('ECONNREFUSED') }));
+      }
     } finally {
       await local.stop();
     }

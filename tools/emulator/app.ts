@@ -332,7 +332,14 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       // The SDK's default configuration (endpoints from AWS_ENDPOINT_URL_*), made here so that stop() closes their sockets.
       const clients = { streams: new DynamoDBStreamsClient({}), lambda: new LambdaClient({}), sqs: new SQSClient({}) };
       stops.push(async () => Object.values(clients).forEach((client) => client.destroy()));
-      const runner = await startPipeRunner({ ...options.runnerOptions, pipe: definition, clients });
+      const runner = await startPipeRunner({
+        // The runner's own records (a service it cannot reach, a dead-letter message it cannot write, a
+        // point where AWS is silent) go to the app's log, whatever the pipe's log level.
+        log: (record) => log(JSON.stringify(record)),
+        ...options.runnerOptions,
+        pipe: definition,
+        clients,
+      });
       stops.push(() => runner.stop());
       const queue = queueByArn(definition.target.queueArn);
       const redrive = queue?.attributes.RedrivePolicy ? JSON.parse(queue.attributes.RedrivePolicy) as { deadLetterTargetArn?: string } : undefined;

@@ -638,6 +638,8 @@ class Runner implements PipeRunner {
       report('EXECUTION_SUCCEEDED');
       return result;
     } catch (error) {
+      // Aborted because the runner stops: not a failed execution, and not logged as one.
+      if (this.stopped && !timedOut) throw error;
       const message = timedOut ? `The execution did not finish within ${this.executionTimeoutMs / 1000} s` : (error as Error).message;
       report(timedOut ? 'EXECUTION_TIMEOUT' : 'EXECUTION_FAILED', { error: { message } });
       throw timedOut ? new Error(message) : error;

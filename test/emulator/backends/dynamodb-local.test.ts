@@ -1,8 +1,9 @@
 // The local services' preconditions fail early with a message that says what to install; DynamoDB
 // Local and the SQS emulator run on loopback only, with telemetry off and none of the caller's AWS
 // variables, and say how they ended when they end unexpectedly.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { DYNAMODB_LOCAL, javaMajorVersion, MINIMUM_JAVA_VERSION, startDynamoDBLocal } from '../../../tools/emulator/backends/dynamodb-local';
 import { startSqsEmulator } from '../../../tools/emulator/backends/sqs-emulator';
@@ -86,9 +87,40 @@ describe('the services run on loopback, with telemetry off and none of the calle
     expect(listenersOf(sqsPid)).toEqual([{ address: '127.0.0.1', port: Number(new URL(endpoints.sqs).port) }]);
   });
 
+  test('DynamoDB Local refuses a request for another host name (DNS rebinding) or from a web page (Origin)', async () => {
+    const port = Number(new URL(endpoints.dynamodb).port);
+    const listTables = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        headers: {
+          'Content-Type': 'application/x-amz-json-1.0',
+          'X-Amz-Target': 'DynamoDB_20120810.ListTables',
+          'Authorization': 'AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+          ...headers,
+        },
+      }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.on('error', reject);
+      request.end('{}');
+    });
+
+    expect(await listTables({ Host: `rebound.example:${port}` })).toBe(403);
+    expect(await listTables({ Origin: 'https://evil.example' })).toBe(403);
+    expect(await listTables({ Host: `localhost:${port}` })).toBe(200);
+  });
+
   test('DynamoDB Local runs with telemetry off: -disableTelemetry on its command line and DDB_LOCAL_TELEMETRY=0', () => {
     expect(commandLineOf(dynamodbPid)).toContain('-disableTelemetry');
     expect(environmentOf(dynamodbPid).DDB_LOCAL_TELEMETRY).toBe('0');
+  });
+
+  test('DynamoDB Local\'s JVM writes no performance-data file (/tmp/hsperfdata_<user>/<pid>)', () => {
+    expect(existsSync(path.join('/tmp', `hsperfdata_${userInfo().username}`, String(dynamodbPid)))).toBe(false);
   });
 
   test('neither service gets any AWS_* variable of the caller (credentials, profile, web identity, container credentials)', () => {

@@ -8,7 +8,8 @@
  * lists its options). So it is started through a small launcher
  * (dynamodb-local-loopback/DynamoDBLocalLoopback.java) that builds DynamoDB Local's own request
  * handler on a Jetty connector bound to 127.0.0.1, prints `PORT <n>` once it listens on a port the
- * system chose (no race for a free port), and exits when its stdin, a pipe from this process, closes.
+ * system chose (no race for a free port), exits when its stdin, a pipe from this process, closes, and
+ * refuses requests whose Host is not its loopback address or that come from a web page (Origin).
  * The package build compiles it beside the bundle (local/dynamodb-local-loopback/); run from the
  * sources, it is compiled once into .tmp/. Without it (no compiled launcher and no `javac`, or a
  * DynamoDB Local whose internals differ), the jar's own main class runs, on every interface, and a
@@ -43,6 +44,9 @@ export const MINIMUM_JAVA_VERSION = 17;
 
 /** How DynamoDB Local is named in messages. */
 export const DYNAMODB_LOCAL = 'DynamoDB Local';
+
+/** The JVM writes no performance-data file (/tmp/hsperfdata_<user>/<pid>, left behind when it is killed). */
+const NO_PERF_DATA = '-XX:-UsePerfData';
 
 /** Attempts at starting DynamoDB Local's own main class when another process took its port first. */
 const BIND_ATTEMPTS = 3;
@@ -215,7 +219,7 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Pr
 
 /** DynamoDB Local through the loopback launcher: on 127.0.0.1, on the port it prints. */
 async function startThroughLauncher(files: Distribution, classes: string, options: DynamoDBLocalOptions): Promise<LocalService> {
-  const [command, ...args] = [...deathSignalPrefix(), 'java',
+  const [command, ...args] = [...deathSignalPrefix(), 'java', NO_PERF_DATA,
     // An IPv4 socket (127.0.0.1:<port>, not [::ffff:127.0.0.1]:<port>).
     '-Djava.net.preferIPv4Stack=true',
     // Name lookups read an empty hosts file instead of asking DNS: the JVM resolves no name at all.
@@ -225,7 +229,9 @@ async function startThroughLauncher(files: Distribution, classes: string, option
     // The jar's manifest Class-Path brings in DynamoDBLocal_lib/*.jar.
     '-cp', [classes, files.jar].join(path.delimiter),
     LAUNCHER_MAIN_CLASS,
-    '-port', '0', '-inMemory', ...(options.sharedDb ?? true ? ['-sharedDb'] : []), '-disableTelemetry', '-exitOnStdinClose'];
+    '-port', '0', '-inMemory', ...(options.sharedDb ?? true ? ['-sharedDb'] : []), '-disableTelemetry', '-exitOnStdinClose',
+    // 403 for a Host other than 127.0.0.1:<port>/localhost:<port> (DNS rebinding) and for any Origin (web pages).
+    '-localRequestsOnly'];
   const child = spawn(command, args, {
     cwd: path.dirname(files.jar),
     env: jvmEnvironment(),
@@ -259,7 +265,7 @@ async function startOnEveryInterface(
   const prefix = deathSignalPrefix();
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const [command, ...args] = [...prefix, 'java', `-Djava.library.path=${files.libraries}`, '-jar', files.jar,
+    const [command, ...args] = [...prefix, 'java', NO_PERF_DATA, `-Djava.library.path=${files.libraries}`, '-jar', files.jar,
       '-inMemory', '-port', String(port), ...(options.sharedDb ?? true ? ['-sharedDb'] : []), '-disableTelemetry'];
     const child = spawn(command, args, {
       cwd: path.dirname(files.jar),

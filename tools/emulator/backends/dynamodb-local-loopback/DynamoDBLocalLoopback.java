@@ -14,6 +14,9 @@
  * Local's CommandLineInput parses and validates as its main class would:
  *   -port <n>            0..65535; 0 (the default) lets the system pick a free port.
  *   -exitOnStdinClose    exit as soon as standard input reaches end of file (see below).
+ *   -localRequestsOnly   answer 403 to requests whose Host header is not 127.0.0.1:<port> or
+ *                        localhost:<port> (DNS rebinding), or that carry an Origin header (web
+ *                        pages); AWS SDK clients send neither. Cannot be combined with -cors.
  *   -inMemory -sharedDb -dbPath <dir> -cors <list> -delayTransientStatuses -disableTelemetry
  *   -help -version       passed to DynamoDB Local's CommandLineInput.
  *
@@ -47,10 +50,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.Callback;
 
 import software.amazon.dynamodb.services.local.main.CommandLineInput;
 import software.amazon.dynamodb.services.local.server.LocalDynamoDBRequestHandler;
@@ -80,6 +87,8 @@ public final class DynamoDBLocalLoopback {
 
     int port = 0;
     boolean exitOnStdinClose = false;
+    boolean localRequestsOnly = false;
+    boolean cors = false;
     List<String> ddbArgs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -90,11 +99,17 @@ public final class DynamoDBLocalLoopback {
         port = parsePort(args[++i]);
       } else if (arg.equals("-exitOnStdinClose") || arg.equals("--exitOnStdinClose")) {
         exitOnStdinClose = true;
+      } else if (arg.equals("-localRequestsOnly") || arg.equals("--localRequestsOnly")) {
+        localRequestsOnly = true;
       } else if (arg.equals("-optimizeDbBeforeStartup") || arg.equals("--optimizeDbBeforeStartup")) {
         usage("-optimizeDbBeforeStartup is not supported by this launcher; run the jar's own main class once to optimize the database files");
       } else {
+        cors |= arg.equals("-cors") || arg.equals("--cors");
         ddbArgs.add(arg);
       }
+    }
+    if (localRequestsOnly && cors) {
+      usage("-localRequestsOnly refuses every request that carries an Origin header, so it cannot be combined with -cors");
     }
 
     if (exitOnStdinClose) {
@@ -102,7 +117,7 @@ public final class DynamoDBLocalLoopback {
       startStdinWatchdog();
     }
     try {
-      Runner.run(port, exitOnStdinClose, ddbArgs.toArray(new String[0]));
+      Runner.run(port, localRequestsOnly, exitOnStdinClose, ddbArgs.toArray(new String[0]));
     } catch (LinkageError e) {
       // NoClassDefFoundError, NoSuchMethodError, IncompatibleClassChangeError...: the jar's internals
       // are not those of the release this launcher was built against.
@@ -216,7 +231,7 @@ public final class DynamoDBLocalLoopback {
     private Runner() {
     }
 
-    static void run(int port, boolean exitOnStdinClose, String[] ddbArgs) {
+    static void run(int port, boolean localRequestsOnly, boolean exitOnStdinClose, String[] ddbArgs) {
       String version = dynamoDBLocalVersion();
       if (!BUILT_AGAINST.equals(version)) {
         System.err.println(NAME + ": warning: built against DynamoDB Local " + BUILT_AGAINST + ", running with " + version);
@@ -259,7 +274,7 @@ public final class DynamoDBLocalLoopback {
       connector.setHost(HOST);
       connector.setPort(port);
       server.addConnector(connector);
-      server.setHandler(contexts);
+      server.setHandler(localRequestsOnly ? new LocalRequestsOnly(connector, contexts) : contexts);
 
       try {
         server.start();
@@ -277,7 +292,7 @@ public final class DynamoDBLocalLoopback {
       System.err.println(NAME + ": DynamoDB Local " + version + " listening on http://" + HOST + ":" + bound
           + " only (inMemory=" + input.isInMemory() + ", sharedDb=" + input.getSharedDb()
           + ", dbPath=" + input.getDbPath() + ", cors=" + input.getCorsParams() + ", telemetry=off"
-          + ", exitOnStdinClose=" + exitOnStdinClose + ")");
+          + ", localRequestsOnly=" + localRequestsOnly + ", exitOnStdinClose=" + exitOnStdinClose + ")");
 
       try {
         server.join();
@@ -298,6 +313,40 @@ public final class DynamoDBLocalLoopback {
       } catch (RuntimeException e) {
         System.err.println(NAME + ": error while closing DynamoDB Local: " + e);
       }
+    }
+  }
+
+  /**
+   * -localRequestsOnly: answers 403 to a request whose Host header is not 127.0.0.1:<port> or
+   * localhost:<port> (a page that rebinds its own name to 127.0.0.1 sends its own name), or that
+   * carries an Origin header (browsers send one; the AWS SDKs do not). Everything else goes to
+   * DynamoDB Local unchanged.
+   */
+  static final class LocalRequestsOnly extends Handler.Wrapper {
+    private final ServerConnector connector;
+
+    LocalRequestsOnly(ServerConnector connector, Handler next) {
+      super(next);
+      this.connector = connector;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      String host = request.getHeaders().get("Host");
+      int port = connector.getLocalPort();
+      boolean localHost = host != null
+          && (host.equals(HOST + ":" + port) || host.equalsIgnoreCase("localhost:" + port));
+      if (!localHost) {
+        Response.writeError(request, response, callback, 403,
+            "Host must be " + HOST + ":" + port + " or localhost:" + port + ", got " + host);
+        return true;
+      }
+      if (request.getHeaders().get("Origin") != null) {
+        Response.writeError(request, response, callback, 403,
+            "requests from web pages (with an Origin header) are refused");
+        return true;
+      }
+      return super.handle(request, response, callback);
     }
   }
 }
