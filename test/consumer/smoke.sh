@@ -30,12 +30,15 @@ tarball=$(ls "$root"/dist/js/*.tgz)
 echo "tarball: $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 contents=$(tar tzf "$tarball" | sed 's#^package/##')
 for required in package.json .jsii API.md README.md LICENSE lib/index.js lib/index.d.ts \
-    local/cli.js local/index.js local/index.d.ts local/lambda-worker.js local/fauxqs-server.mjs; do
+    local/cli.js local/index.js local/index.d.ts local/lambda-worker.js local/fauxqs-server.mjs \
+    local/jest-global-setup.js local/jest-global-teardown.js local/jest-environment.js \
+    enrichment/index.js enrichment/index.d.ts; do
   grep -qx "$required" <<<"$contents" || { echo "tarball lacks $required"; exit 1; }
 done
 if grep -E '^(examples|test|src|tools|bench|cdk\.out|coverage|integ|\.ci)/|^\.projenrc\.ts$|\.ts$' <<<"$contents" | grep -v '\.d\.ts$'; then
   echo "tarball holds development files (listed above)"; exit 1
 fi
+grep -q '^local/dynamodb-local-loopback/.*\.class$' <<<"$contents" || { echo "tarball lacks DynamoDB Local's loopback launcher (local/dynamodb-local-loopback/*.class)"; exit 1; }
 echo "tarball: $(wc -l <<<"$contents") files, no development files"
 
 step "the README's install lines, as written, in a fresh app next to the 'clone'"
@@ -64,9 +67,29 @@ node app.js
 npx cdk-enriched-stream-to-queue replay --help | head -n 2
 npx cdk-enriched-stream-to-queue help >/dev/null
 
-step "a jest test of the app's own pipeline, run locally"
-cp -r "$root/test/consumer/pipeline.test.js" "$root/test/consumer/enrich" .
-npx jest --ci pipeline.test.js
+step "the enrichment kit from the package: big numbers stay exact"
+node -e "require('cdk-enriched-stream-to-queue/enrichment').perRecord((r) => r.newImage.n)([{eventID:'e',eventName:'INSERT',dynamodb:{Keys:{id:{S:'a'}},NewImage:{n:{N:'9007199254740993'}}}}]).then((r) => { if (r[0] !== '9007199254740993') { console.error(r); process.exit(1); } console.log('enrichment kit ok'); })"
+
+step "three jest test files of the app's own pipeline, run locally with the README's jest configuration (services started once)"
+cp -r "$root/test/consumer/pipeline.test.js" "$root/test/consumer/enrich" "$root/test/consumer/jest.config.js" .
+cp pipeline.test.js pipeline2.test.js && cp pipeline.test.js pipeline3.test.js
+npx jest --ci 2>&1 | tee "$work/jest.log" | grep -E '^(PASS|FAIL)|^Tests:'
+grep -q '^Tests: .*3 passed, 3 total' "$work/jest.log" || { cat "$work/jest.log"; echo "the local jest tests failed"; exit 1; }
+
+step "local on an app with an inline enrichment and an unrelated Python function; killing the launcher leaves nothing"
+mkdir "$work/local-app" && cd "$work/local-app"
+cp "$root/test/consumer/local-app.js" .
+ln -s "$work/my-app/node_modules" node_modules
+echo '{"app": "node local-app.js"}' > cdk.json
+npx cdk-enriched-stream-to-queue local --print-env >local.out 2>local.err & launcher=$!
+for _ in $(seq 180); do grep -q '^READY ' local.out && break; sleep 1; done
+grep -q '^READY ' local.out && grep -q '^export AWS_ENDPOINT_URL_SQS=' local.out || { cat local.err; echo "local did not print READY and the export lines"; exit 1; }
+grep -q 'Report' local.err || { cat local.err; echo "local did not list the unrelated function as not started"; exit 1; }
+kill "$launcher"; wait "$launcher" || true
+for _ in $(seq 10); do pgrep -f "$work/my-app/node_modules" >/dev/null || break; sleep 1; done
+if pgrep -af "$work/my-app/node_modules"; then echo "processes of the local run outlived its launcher (listed above)"; exit 1; fi
+echo "READY, the Python function listed as not started, and nothing left 10 s after the launcher was killed"
+cd "$work/my-app"
 
 oldest=$(dev aws-cdk-lib)
 alpha=$(node -p "require('$root/package.json').peerDependencies['@aws-cdk/aws-pipes-alpha']")
