@@ -111,3 +111,15 @@ test('the README silences fauxqs\'s EBADENGINE warning with this repository\'s o
   const [name, version] = overrides[0];
   expect(shellBlock('consumer-dev-install')[0]).toMatch(new RegExp(`^npm pkg set overrides\\.${name}=${version.replace(/\./g, '\\.')}\\s`));
 });
+
+test('the fidelity table names every point where AWS is silent, and the kit settles only such points', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { UNSPECIFIED_IDS } = require('../tools/engine/unspecified') as { UNSPECIFIED_IDS: string[] };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { EXPERIMENTS } = require('./integ/fidelity/experiments') as { EXPERIMENTS: Array<{ id: string }> };
+  const rows = [...readme.matchAll(/^\| `([a-z-]+)` \|/gm)].map((match) => match[1]);
+  expect([...rows].sort()).toEqual([...UNSPECIFIED_IDS].sort());
+  expect(EXPERIMENTS.map((experiment) => experiment.id).filter((id) => !UNSPECIFIED_IDS.includes(id))).toEqual([]);
+  const local = JSON.parse(fs.readFileSync(path.join(root, 'test', 'integ', 'fidelity', 'local-results.json'), 'utf8'));
+  expect(Object.keys(local.observations).sort()).toEqual(EXPERIMENTS.map((experiment) => experiment.id).sort());
+});

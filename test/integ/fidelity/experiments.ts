@@ -108,7 +108,7 @@ export const EXPERIMENTS: readonly FidelityExperiment[] = [
     writes: [{ put: { id: 'd1' } }, { update: { id: 'd1', set: { note: 'modified' } } }, { put: { id: 'd2' } }],
   },
   {
-    id: 'partial-failure-items-not-one-per-record',
+    id: 'partial-batch-items-not-one-per-record',
     name: 'PartialFailureUnevenItems',
     question: 'SendMessageBatch fails for one entry when the enrichment returned two items per record: which items are retried?',
     handler: 'twoPerRecord',
