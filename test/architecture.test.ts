@@ -71,6 +71,19 @@ test('the construct never imports its public testing facade (src/private holds w
   expect(violations(['src'], (i, file) => under(i.target, 'src/testing') && !file.startsWith('src/testing/') && file !== 'src/index.ts')).toEqual([]);
 });
 
+test('the local runtime shares with the construct only the pattern engine and the Pipes limits (src/private), never the construct or its testing facade', () => {
+  expect(violations(['tools'], (i) => under(i.target, 'src')
+    && !['src/private/event-pattern', 'src/private/pipes-limits'].includes(i.target!))).toEqual([]);
+});
+
+test('examples and benchmarks import only the package\'s public entry points, as a consumer\'s app does', () => {
+  const publicEntries = ['src/index', 'src', 'tools/index', 'tools/enrichment/index'];
+  // Debt, named in docs/adr/0001-one-house.md: they need options the public `local` API lacks.
+  const known = ['examples/dentist/local/app.ts imports ../../../tools/emulator/app', 'bench/local.ts imports ../tools/pipe/definition'];
+  const found = violations(['examples', 'bench'], (i) => (under(i.target, 'src') || under(i.target, 'tools')) && !publicEntries.includes(i.target!));
+  expect(found.filter((violation) => !known.includes(violation))).toEqual([]);
+});
+
 test('the rules see imports: a probe of a known import is found', () => {
   // Guards the parser itself: if it stopped seeing imports, every rule above would pass vacuously.
   expect(importsOf('tools/engine/runner.ts').some(i => i.target === 'tools/pipe/definition')).toBe(true);
