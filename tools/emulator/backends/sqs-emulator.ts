@@ -3,7 +3,7 @@
  * child process on loopback (fauxqs is an ES module) stopped with `stop()`, supervised while it runs.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { serviceEnvironment } from '../support/aws-environment';
 import { requireOptional } from '../support/optional-dependencies';
@@ -35,7 +35,8 @@ export interface SqsEmulatorOptions {
 export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promise<LocalService> {
   const packageJson = requireOptional('fauxqs', 'Running a pipeline locally');
   // (Not destructured as `exports`: that name would hide the module's own exports in CommonJS.)
-  const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as { exports: { '.': { import: { default: string } } } };
+  const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string; exports: { '.': { import: { default: string } } } };
+  fauxqsQueueStore(path.join(path.dirname(packageJson), manifest.exports['.'].import.default), manifest.version);
   const child = spawn(process.execPath, [path.join(__dirname, 'fauxqs-server.mjs')], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: process.platform !== 'win32',
@@ -56,4 +57,21 @@ export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promis
     await stop();
     throw error;
   }
+}
+
+/** The fauxqs release whose internal queue store fauxqs-server.mjs uses (its package exports no store). */
+export const FAUXQS_TESTED_VERSION = '1.9.2';
+
+/**
+ * The file of fauxqs's queue store, which fauxqs-server.mjs imports: fauxqs exports only `buildApp`,
+ * `startFauxqs` and two DNS helpers, and the store is needed to bind it to loopback with plain queue
+ * URLs. A release that moved it fails here, naming the version this package is tested with, instead
+ * of with a module-not-found error from the child process.
+ */
+export function fauxqsQueueStore(moduleFile: string, version: string): string {
+  const store = path.join(path.dirname(moduleFile), 'sqs', 'sqsStore.js');
+  if (!existsSync(store)) {
+    throw new Error(`fauxqs ${version} has no sqs/sqsStore.js, the internal queue store the local run uses; it is tested with fauxqs ${FAUXQS_TESTED_VERSION}: npm install --save-dev fauxqs@${FAUXQS_TESTED_VERSION}`);
+  }
+  return store;
 }
