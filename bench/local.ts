@@ -43,7 +43,12 @@ class CountingProxy {
       this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
       const target = new URL(this.upstream);
       const forward = httpRequest({
-        host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers,
+        host: target.hostname,
+        port: target.port,
+        method: incoming.method,
+        path: incoming.url,
+        // DynamoDB Local answers only requests addressed to itself (its Host), as the local run starts it.
+        headers: { ...incoming.headers, host: target.host },
       }, (response) => {
         outgoing.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(outgoing);

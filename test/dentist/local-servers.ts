@@ -50,7 +50,12 @@ export async function startLossyProxy(upstream: string): Promise<LossyProxy> {
     forwarded.push(operation);
     const lose = toLose.delete(operation);
     const upstreamRequest = httpRequest({
-      host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers,
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      // DynamoDB Local answers only requests addressed to itself (its Host), as the local run starts it.
+      headers: { ...req.headers, host: target.host },
     }, async (upstreamResponse) => {
       const responseBody = await readBody(upstreamResponse);
       if (lose) {
