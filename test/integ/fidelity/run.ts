@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EXPERIMENTS, FidelityExperiment, fidelityApp, outputNames, STACK_NAME } from './experiments';
+import type { FidelityObservation, FidelityResults } from '../../../tools/engine/fidelity';
 import { startLocalPipelines } from '../../../tools/index';
 
 /** Where an experiment's records go and its messages arrive. */
@@ -23,21 +24,6 @@ export interface ExperimentResources {
   readonly tableName: string;
   readonly queueUrl: string;
   readonly sourceDeadLetterQueueUrl: string;
-}
-
-/** What one pipe did with its records. */
-export interface FidelityObservation {
-  /** Target queue message bodies (parsed when JSON), sorted; with the group id on a FIFO queue. */
-  readonly target: readonly unknown[];
-  /** Source dead-letter messages: their condition, batchSize and whether the range spans the filtered record. */
-  readonly sourceDeadLetters: ReadonlyArray<{ readonly condition?: string; readonly batchSize?: number }>;
-}
-
-/** The file the kit writes. */
-export interface FidelityResults {
-  readonly target: 'aws' | 'local';
-  readonly date: string;
-  readonly observations: Readonly<Record<string, FidelityObservation>>;
 }
 
 export interface RunOptions {
