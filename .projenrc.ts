@@ -132,7 +132,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       // Examples carry their own tests, as a consumer's app would.
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
+      // test/consumer/my-app is a consumer's app: test/consumer/smoke.sh runs its tests in a fresh
+      // `cdk init` app against the packed package (this repository type-checks and lints them).
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '<rootDir>/test/consumer/'],
       // The frozen API baseline holds a copy of package.json, which jest would take for a second package.
       modulePathIgnorePatterns: ['<rootDir>/api/'],
       moduleNameMapper: {

@@ -57,7 +57,7 @@ test('every README snippet that names its file is that file\'s code; a js snippe
     'examples/readme/minimal.ts',
     'examples/orders/summarize-order.ts',
     'examples/readme/enrichment-powertools.ts',
-    'test/consumer/jest.config.js',
+    'test/consumer/my-app/jest.config.js',
     'test/readme-filter.test.ts',
   ]);
   for (const [file, , code] of found) {
@@ -83,11 +83,15 @@ test('the install lines install the peers at the versions package.json states', 
 });
 
 test('the dev-dependency lines install everything a consumer\'s local jest test needs, at this repository\'s versions', () => {
-  // What test/consumer/pipeline.test.js (the consumer's test that CI runs) requires, beyond Node.js,
-  // the CDK and this package; and what the bundled tools load from the consumer's node_modules.
-  const consumerTest = fs.readFileSync(path.join(root, 'test', 'consumer', 'pipeline.test.js'), 'utf8');
-  const required = [...consumerTest.matchAll(/require\('([^']+)'\)/g)].map((match) => match[1])
-    .filter((name) => !builtinModules.includes(name) && !/^(aws-cdk-lib|constructs|cdk-enriched-stream-to-queue)(\/|$)/.test(name));
+  // What the consumer's app (test/consumer/my-app, whose tests CI runs in a fresh cdk init app)
+  // imports, beyond Node.js, the CDK and this package; and what the bundled tools load from the
+  // consumer's node_modules.
+  const appDir = path.join(root, 'test', 'consumer', 'my-app');
+  const sources = ['lib', 'lambda', 'test'].flatMap((dir) => fs.readdirSync(path.join(appDir, dir)).map((file) => path.join(appDir, dir, file)))
+    .filter((file) => file.endsWith('.ts') && !fs.lstatSync(file).isSymbolicLink());
+  const required = [...new Set(sources.flatMap((file) => [...fs.readFileSync(file, 'utf8').matchAll(/from '([^'.][^']*)'/g)].map((match) => match[1])))]
+    .filter((name) => !builtinModules.includes(name) && !name.startsWith('node:') && !/^(aws-cdk-lib|constructs|cdk-enriched-stream-to-queue)(\/|$)/.test(name))
+    .sort();
   const tasks = JSON.parse(fs.readFileSync(path.join(root, '.projen', 'tasks.json'), 'utf8'));
   const bundle = tasks.tasks['bundle:local'].steps.map((step: { exec?: string }) => step.exec ?? '').join(' ');
   // aws-cdk-lib is external too, but it is a peer dependency: every consumer has it already.

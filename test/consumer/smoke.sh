@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Consumer smoke test. Packs the library, then follows the README as a consumer would: its install
-# lines ("Use a local build in another app", the block fenced `sh consumer-install`) and its dev
-# dependencies for a local jest test (`sh consumer-dev-install`) run as written in a fresh app, so the
-# README cannot drift from what works. In that app: a stack synthesized from plain JavaScript, the
-# bundled tools (`replay --help`), and a jest test of the app's own pipeline run locally (DynamoDB
-# Local and the SQS emulator as its dev dependencies). The oldest supported aws-cdk-lib gets the
-# synth too (the README's `^2.175.1` installs the newest). Also checks what the tarball holds.
+# Consumer smoke test: a consumer's first hour, from the package alone. Packs the library, makes a
+# fresh app with the current `cdk init app --language typescript` (the CDK CLI this repository locks),
+# then follows the README as written: its install lines ("Use a local build in another app", the
+# block fenced `sh consumer-install`), its dev dependencies for local tests (`sh consumer-dev-install`)
+# and its jest configuration (checked against the jest.config.js cdk init wrote). In that app, the
+# consumer's own code from test/consumer/my-app: the README's minimal example as the stack's pipeline
+# (taken from the README), an enrichment written with the package's kit and bundled by esbuild, an
+# unrelated Python function, template and filter tests, and three local test files (time per file
+# printed). Then `local` runs the app from cdk.json's "app" command, a booking made from the shell
+# with `--print-env`'s export lines arrives as a reminder, and killing the npx launcher leaves
+# nothing running. The oldest supported aws-cdk-lib gets a synth too (the README's `^2.175.1`
+# installs the newest). Also checks what the tarball holds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 start=$(date +%s)
@@ -41,12 +46,17 @@ fi
 grep -q '^local/dynamodb-local-loopback/.*\.class$' <<<"$contents" || { echo "tarball lacks DynamoDB Local's loopback launcher (local/dynamodb-local-loopback/*.class)"; exit 1; }
 echo "tarball: $(wc -l <<<"$contents") files, no development files"
 
-step "the README's install lines, as written, in a fresh app next to the 'clone'"
+step "a fresh app: cdk init app --language typescript (CDK CLI $("$root/node_modules/.bin/cdk" --version | cut -d' ' -f1))"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+launcher=
+trap '[ -z "$launcher" ] || kill "$launcher" 2>/dev/null; rm -rf "$work"' EXIT
 ln -s "$root" "$work/cdk-enriched-stream-to-queue"
 mkdir "$work/my-app"
-(cd "$work/my-app" && npm init -y >/dev/null)
+(cd "$work/my-app" && CDK_DISABLE_VERSION_CHECK=true "$root/node_modules/.bin/cdk" init app --language typescript) >"$work/init.log" 2>&1 \
+  || { cat "$work/init.log"; echo "cdk init app failed (output above)"; exit 1; }
+echo "cdk init wrote: $(cd "$work/my-app" && ls | tr '\n' ' ')"
+
+step "the README's install lines, as written, in that app next to the 'clone'"
 sed 's/^/  $ /' <<<"$in_app"
 (cd "$work/cdk-enriched-stream-to-queue" && bash -euo pipefail -c "$in_app") >"$work/install.log" 2>&1 \
   || { cat "$work/install.log"; echo "the README's install lines failed (output above)"; exit 1; }
@@ -57,39 +67,60 @@ if grep -q EBADENGINE "$work/dev-install.log"; then
   cat "$work/dev-install.log"; echo "npm warned EBADENGINE although the README's override should silence it"; exit 1
 fi
 cd "$work/my-app"
-echo "installed: aws-cdk-lib $(node -p "require('aws-cdk-lib/package.json').version"), $(npm ls cookie 2>/dev/null | grep -o 'cookie@[0-9.]*' | sort -u | tr '\n' ' ')"
-# `cdk init app` brings jest; this bare app does not.
-npm install --no-audit --no-fund --loglevel=error --save-dev "jest@$(dev jest)" >/dev/null
+echo "installed: aws-cdk-lib $(node -p "require('aws-cdk-lib/package.json').version"), typescript $(node -p "require('typescript/package.json').version"), jest $(node -p "require('jest/package.json').version"), $(npm ls cookie 2>/dev/null | grep -o 'cookie@[0-9.]*' | sort -u | tr '\n' ' ')"
 
-step "the app synthesizes from JavaScript; the bundled tools run"
+step "the README's jest configuration in the jest.config.js cdk init wrote"
+# The README shows test/consumer/my-app/jest.config.js: cdk init's file with its testEnvironment line
+# replaced by the package's three lines. If cdk init writes something else, the README is out of date.
+ours="$root/test/consumer/my-app/jest.config.js"
+grep -qx "  testEnvironment: 'node'," jest.config.js || { cat jest.config.js; echo "cdk init's jest.config.js has no \"testEnvironment: 'node',\" line for the README's lines to replace"; exit 1; }
+lines=$(grep -E "^  (testEnvironment|globalSetup|globalTeardown): 'cdk-enriched-stream-to-queue/" "$ours")
+awk -v lines="$lines" '$0 == "  testEnvironment: '"'"'node'"'"'," { print lines; next } { print }' jest.config.js >jest.config.js.new
+diff -u jest.config.js.new "$ours" || { echo "cdk init's jest.config.js with the README's lines differs from test/consumer/my-app/jest.config.js (diff above): update that file and the README"; exit 1; }
+mv jest.config.js.new jest.config.js
+
+step "the consumer's code: the README's minimal example as lib/reminders.ts, a stack, an enrichment and tests"
+minimal=$(awk '/^From \[`examples\/readme\/minimal\.ts`\]/ { found = 1; next } found && /^```ts/ { on = 1; next } on && /^```/ { exit } on { print }' "$root/README.md")
+[ -n "$minimal" ] || { echo "README.md has no minimal example (From [\`examples/readme/minimal.ts\`] ... \`\`\`ts)"; exit 1; }
+rm -f test/*.test.ts lib/*.ts
+(cd "$root/test/consumer/my-app" && find lib lambda test -type f -name '*.ts') | while read -r file; do
+  mkdir -p "$(dirname "$file")" && cp "$root/test/consumer/my-app/$file" "$file"
+done
+printf '%s\n' "$minimal" >lib/reminders.ts
+echo "app: $(find bin lib lambda test -type f | sort | tr '\n' ' ')"
+npx tsc
+
+step "the app's tests: template, filter, and three local test files (services started once)"
+npx jest --ci --json --outputFile="$work/jest.json" >"$work/jest.log" 2>&1 || true
+node -e '
+  const run = require(process.argv[1]);
+  for (const file of run.testResults) {
+    console.log(`${file.status === "passed" ? "PASS" : "FAIL"} ${require("path").relative(process.cwd(), file.name)}: ${((file.endTime - file.startTime) / 1000).toFixed(1)} s`);
+  }
+  console.log(`${run.numPassedTests} of ${run.numTotalTests} tests passed in ${run.numTotalTestSuites} files, ${((Date.now() - run.startTime) / 1000).toFixed(1)} s in all`);
+  process.exit(run.success && run.numTotalTestSuites === Number(process.argv[2]) ? 0 : 1);
+' "$work/jest.json" "$(ls test/*.test.ts | wc -l)" || { cat "$work/jest.log"; echo "the app's tests failed (output above)"; exit 1; }
+
+step "plain JavaScript synthesizes too; the bundled tools run; the enrichment kit keeps big numbers exact"
 cp "$root/test/consumer/app.js" .
 node app.js
 npx cdk-enriched-stream-to-queue replay --help | head -n 2
 npx cdk-enriched-stream-to-queue help >/dev/null
-
-step "the enrichment kit from the package: big numbers stay exact"
 node -e "require('cdk-enriched-stream-to-queue/enrichment').perRecord((r) => r.newImage.n)([{eventID:'e',eventName:'INSERT',dynamodb:{Keys:{id:{S:'a'}},NewImage:{n:{N:'9007199254740993'}}}}]).then((r) => { if (r[0] !== '9007199254740993') { console.error(r); process.exit(1); } console.log('enrichment kit ok'); })"
 
-step "three jest test files of the app's own pipeline, run locally with the README's jest configuration (services started once)"
-cp -r "$root/test/consumer/pipeline.test.js" "$root/test/consumer/enrich" "$root/test/consumer/jest.config.js" .
-cp pipeline.test.js pipeline2.test.js && cp pipeline.test.js pipeline3.test.js
-npx jest --ci 2>&1 | tee "$work/jest.log" | grep -E '^(PASS|FAIL)|^Tests:'
-grep -q '^Tests: .*3 passed, 3 total' "$work/jest.log" || { cat "$work/jest.log"; echo "the local jest tests failed"; exit 1; }
-
-step "local on an app with an inline enrichment and an unrelated Python function; killing the launcher leaves nothing"
-mkdir "$work/local-app" && cd "$work/local-app"
-cp "$root/test/consumer/local-app.js" .
-ln -s "$work/my-app/node_modules" node_modules
-echo '{"app": "node local-app.js"}' > cdk.json
-npx cdk-enriched-stream-to-queue local --print-env >local.out 2>local.err & launcher=$!
-for _ in $(seq 180); do grep -q '^READY ' local.out && break; sleep 1; done
-grep -q '^READY ' local.out && grep -q '^export AWS_ENDPOINT_URL_SQS=' local.out || { cat local.err; echo "local did not print READY and the export lines"; exit 1; }
-grep -q 'Report' local.err || { cat local.err; echo "local did not list the unrelated function as not started"; exit 1; }
-kill "$launcher"; wait "$launcher" || true
+step "local runs the app from cdk.json's \"app\"; a booking from the shell arrives; killing the launcher leaves nothing"
+npx cdk-enriched-stream-to-queue local --print-env >"$work/local.out" 2>"$work/local.err" & launcher=$!
+for _ in $(seq 180); do grep -q '^READY ' "$work/local.out" && break; kill -0 "$launcher" 2>/dev/null || break; sleep 1; done
+grep -q '^READY ' "$work/local.out" && grep -q '^export AWS_ENDPOINT_URL_SQS=' "$work/local.out" || { cat "$work/local.err"; echo "local did not print READY and the export lines"; exit 1; }
+grep -q 'not started.*Report' "$work/local.err" || { cat "$work/local.err"; echo "local did not list the unrelated Python function as not started"; exit 1; }
+cp "$root/test/consumer/book.js" .
+(eval "$(grep -E '^(export|unset) ' "$work/local.out")" && AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true node book.js "$(sed -n 's/^READY //p' "$work/local.out")") \
+  || { cat "$work/local.err"; echo "a booking made with local's export lines did not arrive as a reminder"; exit 1; }
+running=$(pgrep -f "$work/my-app/node_modules" | wc -l)
+kill "$launcher"; wait "$launcher" || true; launcher=
 for _ in $(seq 10); do pgrep -f "$work/my-app/node_modules" >/dev/null || break; sleep 1; done
 if pgrep -af "$work/my-app/node_modules"; then echo "processes of the local run outlived its launcher (listed above)"; exit 1; fi
-echo "READY, the Python function listed as not started, and nothing left 10 s after the launcher was killed"
-cd "$work/my-app"
+echo "READY, the Python function listed as not started, a reminder from the shell, and none of the run's $running processes left 10 s after the launcher was killed"
 
 oldest=$(dev aws-cdk-lib)
 alpha=$(node -p "require('$root/package.json').peerDependencies['@aws-cdk/aws-pipes-alpha']")
