@@ -65,11 +65,6 @@ export interface LocalAppOptions {
    */
   readonly functionEnvironment?: Readonly<Record<string, string>>;
   /**
-   * Changes a pipe before it runs (for experiments such as other batch sizes).
-   * @default - the pipe as synthesized
-   */
-  readonly pipeOverride?: (pipe: PipeDefinition) => PipeDefinition;
-  /**
    * DynamoDB Local and the SQS emulator to use instead of starting them (for example those a jest
    * global setup started once for every test file). They must keep one database per access key
    * (DynamoDB Local without -sharedDb, the SQS emulator started with `perAccessKey`), so that this
@@ -287,8 +282,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       const properties = resource.Properties ?? {};
       // A pipe without Name gets the same stable physical name as every other resource.
       const named = { ...resource, Properties: { ...properties, Name: properties.Name ?? assembly.physicalName(stack, logicalId) } };
-      const definition = { ...pipeFromTemplate(logicalId, named, resolve), arn: resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }) };
-      return options.pipeOverride ? options.pipeOverride(definition) : definition;
+      return { ...pipeFromTemplate(logicalId, named, resolve), arn: resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }) };
     });
     // A function that cannot run stops the app only when a pipe or an API route calls it: checked
     // before anything started (preflight.ts); the others are listed.
