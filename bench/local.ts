@@ -5,8 +5,9 @@
  * - with the pipe configuration of the tutorial app this example grew from: batch size 1 (the
  *   default of pipes-sources-alpha's DynamoDBSource,
  *   https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_pipes_sources_alpha/DynamoDBSource.html),
- *   no batching window, filter `{"eventName": [{"prefix": "INSERT"}]}`, made by overriding the
- *   synthesized pipe's definition (everything else, retries and dead-letter queue included, stays).
+ *   no batching window, filter `{"eventName": [{"prefix": "INSERT"}]}`, made by editing the pipe's
+ *   SourceParameters in a copy of the synthesized assembly (everything else, retries and dead-letter
+ *   queue included, stays): the local run executes that template as it would any other.
  *
  * Each run books through the local REST API as fast as 25 concurrent clients can, then counts per
  * 1,000 bookings: enrichment invocations, DynamoDB read requests made by the functions (a counting
@@ -14,16 +15,18 @@
  * by their X-Amz-Target header), SQS send requests and pipe executions (the runner's counters), the
  * booking → message latency (201 received → message received) at p50 and p95, and how many bookings
  * were lost or arrived more than once. A script, not a test: it prints its figures.
+ *
+ * It uses only the package's public entry points (through the example's launcher), as a consumer would.
+ * BENCH_BOOKINGS sets the number of bookings (default 1,000).
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startDentist, synthesizeDentist } from '../examples/dentist/local/app';
-import type { PipeDefinition } from '../tools/pipe/definition';
 
 const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 1000);
 const CLIENTS = 25;
@@ -103,17 +106,16 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-async function run(name: string, assemblyDir: string, pipeOverride?: (pipe: PipeDefinition) => PipeDefinition): Promise<RunResult> {
+async function run(name: string, assemblyDir: string): Promise<RunResult> {
   const proxy = new CountingProxy();
   const proxyEndpoint = await proxy.listen();
   const serviceLog: string[] = [];
   const dentist = await startDentist({
     assemblyDir,
     port: 0,
-    pipeOverride,
+    // The functions' DynamoDB requests go through the counting proxy; the pipe reads the stream directly.
     functionEnvironment: { AWS_ENDPOINT_URL_DYNAMODB: proxyEndpoint },
     log: (line) => serviceLog.push(line),
-    runnerOptions: { logger: (record) => serviceLog.push(JSON.stringify(record)) },
   });
   try {
     proxy.upstream = dentist.ready.dynamodb;
@@ -130,7 +132,7 @@ async function run(name: string, assemblyDir: string, pipeOverride?: (pipe: Pipe
     }
     await app.idle();
     proxy.counts.clear();
-    const before = { ...app.runners[0].stats };
+    const before = app.pipe().stats();
 
     // Receive while booking.
     const bookedAt = new Map<string, number>();
@@ -190,15 +192,17 @@ async function run(name: string, assemblyDir: string, pipeOverride?: (pipe: Pipe
     await Promise.all(receivers);
     const deliverySeconds = (Math.max(...receivedAt.values()) - bookingStart) / 1000;
 
-    const stats = app.runners[0].stats;
+    const stats = app.pipe().stats();
     const latencies = [...bookedAt].filter(([id]) => receivedAt.has(id)).map(([id, at]) => receivedAt.get(id)! - at).sort((a, b) => a - b);
     const per1000 = (count: number) => Math.round((count * 1000) / BOOKINGS);
-    const pipe = app.pipes[0].definition;
+    const described = await dentist.describePipe();
+    const source = described.SourceParameters?.DynamoDBStreamParameters;
+    const filters = (described.SourceParameters?.FilterCriteria?.Filters ?? []).map((filter) => filter.Pattern);
     sqs.destroy();
     dynamodb.destroy();
     return {
       name,
-      pipe: `batch size ${pipe.source.batchSize}, window ${pipe.source.maximumBatchingWindowSeconds} s, filter ${pipe.filterPatterns.join(' | ')}`,
+      pipe: `batch size ${source?.BatchSize}, window ${source?.MaximumBatchingWindowInSeconds} s, filter ${filters.join(' | ')}`,
       enrichmentInvocations: per1000(stats.enrichmentInvocations - before.enrichmentInvocations),
       dynamodbReads: per1000(proxy.reads()),
       readsByOperation: Object.fromEntries([...proxy.counts]
@@ -222,24 +226,37 @@ async function run(name: string, assemblyDir: string, pipeOverride?: (pipe: Pipe
   }
 }
 
-/** The tutorial's pipe: batches of one record, no batching window, and its prefix filter. */
-function tutorialPipe(pipe: PipeDefinition): PipeDefinition {
-  return {
-    ...pipe,
-    source: { ...pipe.source, batchSize: 1, maximumBatchingWindowSeconds: 0 },
-    filterPatterns: [JSON.stringify({ eventName: [{ prefix: 'INSERT' }] })],
-  };
+/**
+ * A copy of the synthesized assembly whose pipe is the tutorial's: batches of one record, no batching
+ * window, and its prefix filter, written into the template's SourceParameters as CloudFormation takes them.
+ */
+function tutorialAssembly(assemblyDir: string, outdir: string): string {
+  cpSync(assemblyDir, outdir, { recursive: true });
+  let pipes = 0;
+  for (const file of readdirSync(outdir).filter((name) => name.endsWith('.template.json'))) {
+    const template = JSON.parse(readFileSync(path.join(outdir, file), 'utf8')) as { Resources?: Record<string, { Type: string; Properties?: any }> };
+    for (const resource of Object.values(template.Resources ?? {}).filter((candidate) => candidate.Type === 'AWS::Pipes::Pipe')) {
+      const parameters = resource.Properties.SourceParameters;
+      parameters.DynamoDBStreamParameters = { ...parameters.DynamoDBStreamParameters, BatchSize: 1, MaximumBatchingWindowInSeconds: 0 };
+      parameters.FilterCriteria = { Filters: [{ Pattern: JSON.stringify({ eventName: [{ prefix: 'INSERT' }] }) }] };
+      pipes++;
+    }
+    writeFileSync(path.join(outdir, file), JSON.stringify(template, undefined, 1));
+  }
+  if (pipes !== 1) throw new Error(`The dentist assembly should have one pipe, found ${pipes}`);
+  return outdir;
 }
 
 async function main(): Promise<void> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'bench-local-'));
   try {
     log('Synthesizing examples/dentist...');
-    await synthesizeDentist(outdir, log);
+    const defaultsAssembly = await synthesizeDentist(path.join(outdir, 'defaults'), log);
+    const assemblies = [['construct defaults', defaultsAssembly], ['tutorial configuration', tutorialAssembly(defaultsAssembly, path.join(outdir, 'tutorial'))]] as const;
     const results: RunResult[] = [];
-    for (const [name, override] of [['construct defaults', undefined], ['tutorial configuration', tutorialPipe]] as const) {
+    for (const [name, assemblyDir] of assemblies) {
       log(`Run: ${name} (${BOOKINGS} bookings)...`);
-      results.push(await run(name, outdir, override));
+      results.push(await run(name, assemblyDir));
       log(JSON.stringify(results[results.length - 1]));
     }
     const [defaults, tutorial] = results;

@@ -38,6 +38,21 @@ export interface LocalPipelinesOptions {
   /** Aborts the start: whatever has started is stopped, and the start rejects with the signal's reason. */
   readonly signal?: AbortSignal;
   /**
+   * Variables added to the environment of every function the run starts (those pipes and REST APIs
+   * call), over the template's own `Environment.Variables` and over the local endpoints the run
+   * gives them: a setting for the test (`LOG_LEVEL: 'debug'`), or an `AWS_ENDPOINT_URL_DYNAMODB`
+   * that points the functions' DynamoDB clients at a proxy of yours in front of DynamoDB Local (to
+   * count or delay their requests). Only the functions see them: the pipes, this process and
+   * {@link LocalPipelines.environment} keep the run's endpoints.
+   *
+   * The variables Lambda reserves (`AWS_REGION`, `AWS_LAMBDA_FUNCTION_NAME`, `_HANDLER`, ...), those
+   * the local Lambda service needs (`PATH`, `NODE_PATH`, `TZ`, `LANG`) and the run's credentials
+   * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) cannot be set: the start
+   * rejects naming the variable, before anything starts.
+   * @default none
+   */
+  readonly functionEnvironment?: Readonly<Record<string, string>>;
+  /**
    * Refuse to rely on points where AWS does not document what Pipes does (an enrichment answering
    * `null`, more items than the target takes, ...; tools/engine/README.md lists them): an execution
    * that depends on one fails with an error naming the point, and `idle()` rejects with it, so that a
@@ -237,11 +252,14 @@ export async function startLocalPipelinesOf(options: Omit<LocalPipelinesOptions,
     signal: options.signal,
     // A key of its own: jest may run several files in one process (in band), each with a fresh copy of this module.
     ...(shared ? { services: shared, accessKeyId: `local${randomBytes(8).toString('hex')}` } : {}),
-    // The functions run on this machine's Node.js, not their Lambda runtime's: if this process has
-    // silenced the SDK's warning about an old Node.js, so do they.
-    ...(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
-      ? { functionEnvironment: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED } }
-      : {}),
+    functionEnvironment: {
+      // The functions run on this machine's Node.js, not their Lambda runtime's: if this process has
+      // silenced the SDK's warning about an old Node.js, so do they.
+      ...(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
+        ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED }
+        : {}),
+      ...options.functionEnvironment,
+    },
     runnerOptions: {
       // The pipes' own log records (at their LogConfiguration's level) go where the rest goes.
       ...(log ? { logger: (record) => log(JSON.stringify(record)) } : {}),

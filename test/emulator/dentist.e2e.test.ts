@@ -64,7 +64,7 @@ describe('the dentist example, started in-process', () => {
       port: 0,
       log: (line) => output.push(line),
       // The example's 180 retries, at most 20 ms apart, so that a failing batch is dead-lettered in seconds.
-      runnerOptions: { logger: (record) => output.push(JSON.stringify(record)), backoff: { initialDelayMs: 5, maxDelayMs: 20 } },
+      retryDelayMs: 5,
     });
     sqs = new SQSClient({ endpoint: dentist.ready.sqs, region: dentist.app.region, credentials });
     dynamodb = new DynamoDBClient({ endpoint: dentist.ready.dynamodb, region: dentist.app.region, credentials });
@@ -146,8 +146,8 @@ describe('the dentist example, started in-process', () => {
     const booked = await book(appointment(1, 'jane.doe@example.com'));
     expect(await receive(dentist.ready.queueUrl, 1)).toHaveLength(1);
     await dentist.app.idle();
-    const [runner] = dentist.app.runners;
-    const before = { ...runner.stats };
+    const pipe = dentist.app.pipe();
+    const before = pipe.stats();
     await dynamodb.send(new UpdateItemCommand({
       TableName: dentist.ready.appointmentsTable,
       Key: { id: { S: booked.id } },
@@ -157,9 +157,9 @@ describe('the dentist example, started in-process', () => {
     }));
     // The runner has read the MODIFY record once it is idle after the write.
     await dentist.app.idle();
-    expect(runner.stats.recordsRead).toBe(before.recordsRead + 1);
-    expect(runner.stats.recordsFiltered).toBe(before.recordsFiltered + 1);
-    expect(runner.stats.enrichmentInvocations).toBe(before.enrichmentInvocations);
+    expect(pipe.stats().recordsRead).toBe(before.recordsRead + 1);
+    expect(pipe.stats().recordsFiltered).toBe(before.recordsFiltered + 1);
+    expect(pipe.stats().enrichmentInvocations).toBe(before.enrichmentInvocations);
     expect(await receive(dentist.ready.queueUrl, 0, { quietMs: 1000 })).toEqual([]);
   });
 
@@ -177,7 +177,7 @@ describe('the dentist example, started in-process', () => {
     const streams = new DynamoDBStreamsClient({ endpoint: dentist.ready.dynamodb, region: dentist.app.region, credentials });
     try {
       // The pipe's Source names the stream as AWS would; DynamoDB Local knows it under its own ARN.
-      const streamArn = await streamApiArn(streams, dentist.app.pipes[0].definition.source.streamArn);
+      const streamArn = await streamApiArn(streams, (await dentist.describePipe()).Source!);
       const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
       const wanted = new Set(ids);
       let shardsWithRecords = 0;
@@ -205,19 +205,20 @@ describe('the dentist example, started in-process', () => {
 
   test('a failing enrichment dead-letters the batch in the Pipes shape, and the replay command delivers it enriched once the table is back', async () => {
     const contacts = dentist.app.table('DentistStateful/Contacts');
+    const described = await dentist.describePipe();
     await dynamodb.send(new DeleteTableCommand({ TableName: contacts.tableName }));
     await waitUntilTableNotExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 2 }, { TableName: contacts.tableName });
-    const runner = dentist.app.runners[0];
-    const executionsBefore = runner.stats.pipeExecutions;
+    const pipe = dentist.app.pipe();
+    const executionsBefore = pipe.stats().pipeExecutions;
     const booked = await book(appointment(7, 'alex.jones@example.com'));
 
     // Retried MaximumRetryAttempts times, then described in the source dead-letter queue.
     const deadLetters = await peek(dentist.ready.sourceDeadLetterQueueUrl);
-    expect(runner.stats.pipeExecutions - executionsBefore).toBe(dentist.app.pipes[0].definition.source.maximumRetryAttempts + 1);
+    expect(pipe.stats().pipeExecutions - executionsBefore).toBe(described.SourceParameters!.DynamoDBStreamParameters!.MaximumRetryAttempts! + 1);
     expect(deadLetters).toHaveLength(1);
     const body = JSON.parse(deadLetters[0].Body!);
     expect(body).toMatchObject({
-      context: { condition: 'RetryAttemptsExhausted', partnerResourceArn: dentist.app.pipes[0].definition.arn },
+      context: { condition: 'RetryAttemptsExhausted', partnerResourceArn: described.Arn },
       version: '1.0',
       DDBStreamBatchInfo: {
         shardId: expect.any(String),
@@ -226,13 +227,13 @@ describe('the dentist example, started in-process', () => {
         approximateArrivalOfFirstRecord: expect.any(String),
         approximateArrivalOfLastRecord: expect.any(String),
         batchSize: 1,
-        streamArn: dentist.app.pipes[0].definition.source.streamArn,
+        streamArn: described.Source,
       },
     });
     expect(await receive(dentist.ready.queueUrl, 0, { quietMs: 500 })).toEqual([]);
 
     // Restore the table as the template defines it, and its contacts.
-    await dynamodb.send(new CreateTableCommand(contacts.definition));
+    await dynamodb.send(new CreateTableCommand(dentist.createTableInput('DentistStateful/Contacts')));
     const added = await runFromRoot(
       ['node_modules/.bin/ts-node', '--transpile-only', '--project', 'tsconfig.dev.json', 'examples/dentist/scripts/add-contacts.ts',
         '--table', dentist.ready.contactsTable, '--file', 'examples/dentist/contacts.sample.json'],

@@ -3,7 +3,7 @@
  * runs on real parts (DynamoDB Local, fauxqs, the local Lambda service, test/engine/harness.ts), names
  * the page it follows, and failed on the runner before the fix.
  */
-import { functionArn, Harness, REGION, startHarness } from './harness';
+import { functionArn, REGION, useHarness } from './harness';
 import { LambdaService } from '../../tools/emulator/lambda/invoke-api';
 import { freePort } from '../../tools/emulator/support/processes';
 import { startPipeRunner } from '../../tools/engine/runner';
@@ -11,17 +11,7 @@ import { RunnerLogRecord } from '../../tools/engine/runner-log';
 
 jest.setTimeout(90_000);
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 120_000);
-
-afterAll(async () => {
-  await h?.stop();
-});
-
-beforeEach(() => h.resetCalls());
+const h = useHarness();
 
 // "Records carry eventSourceARN = the pipe's Source (the stack's region and account), awsRegion = that
 // region": the Pipes DynamoDB page's sample event carries `eventSourceARN` and `awsRegion`

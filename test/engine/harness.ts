@@ -1,7 +1,8 @@
 /**
  * Real parts for the engine's tests: AWS's DynamoDB Local (streams), the fauxqs SQS emulator and the
- * local Lambda Invoke endpoint serving test/engine/fixtures/enrichments.js, all reached through the
- * SDK's standard AWS_ENDPOINT_URL_* variables (test/support/local-aws.ts).
+ * local Lambda Invoke endpoint serving enrichment functions (test/engine/fixtures/enrichments.js, or
+ * a file of the test's own), all reached through the SDK's standard AWS_ENDPOINT_URL_* variables
+ * (test/support/local-aws.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +19,32 @@ export const REGION = 'eu-west-1';
 export const ACCOUNT = '123456789012';
 const FUNCTIONS = path.join(__dirname, 'fixtures', 'enrichments.js');
 export const FUNCTION_NAMES = ['perRecord', 'oneUnsendable', 'emptyStrings', 'forgetsToReturn', 'emptyArray', 'bareObject', 'eleven', 'fail'] as const;
-export type FunctionName = typeof FUNCTION_NAMES[number];
 
-export function functionArn(name: FunctionName): string {
+export function functionArn(name: string): string {
   return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+}
+
+/** A function the local Lambda service serves. */
+export interface HarnessFunction {
+  readonly name: string;
+  /** The export of the code file that handles it. @default the name */
+  readonly handlerExport?: string;
+  /** @default 10 */
+  readonly timeoutSeconds?: number;
+}
+
+/** Options for {@link startHarness}. */
+export interface HarnessOptions {
+  /**
+   * The file of the enrichment functions; each notes the batch it receives in CALLS_FILE.
+   * @default test/engine/fixtures/enrichments.js
+   */
+  readonly code?: string;
+  /**
+   * The functions served from it; the first is the enrichment of {@link Harness.definition}.
+   * @default FUNCTION_NAMES, each its own export
+   */
+  readonly functions?: readonly HarnessFunction[];
 }
 
 export type DefinitionOverrides = Partial<Omit<PipeDefinition, 'source'>> & { source?: Partial<PipeDefinition['source']> };
@@ -33,35 +56,38 @@ export interface Harness {
   readonly sqs: SQSClient;
   /** A new table with a NEW_IMAGE stream: its name, DynamoDB Local's stream ARN and the stream ARN as the stack's template names it. */
   table(): Promise<{ name: string; localStreamArn: string; streamArn: string }>;
-  queue(name: string): Promise<{ url: string; arn: string }>;
-  put(table: string, id: string): Promise<unknown>;
-  /** Every message on a queue (received and deleted), until `count` are seen or a second passes without any. */
+  queue(name: string, fifo?: boolean): Promise<{ url: string; arn: string }>;
+  /** Puts an item with this id and, optionally, more attributes. */
+  put(table: string, id: string, extra?: Record<string, { S: string } | { N: string }>): Promise<unknown>;
+  /** Every message on a queue (received with its system attributes, and deleted, so that a FIFO group moves on), until `count` are seen or a second passes without any. */
   drain(url: string, count?: number): Promise<Message[]>;
   /** The batches a function received since the last reset. */
-  calls(name: FunctionName): Array<Array<Record<string, any>>>;
+  calls(name: string): Array<Array<Record<string, any>>>;
   resetCalls(): void;
   /** Starts another local Lambda service with the same functions on `port` (stopped by the caller). */
   startLambda(port: number): Promise<LambdaService>;
-  /** A pipe reading `streamArn` into `target`, with the `perRecord` enrichment, batch size 10, LATEST, 3 retries. */
+  /** A pipe reading `streamArn` into `target`, with the first function as enrichment, the INSERT filter, batch size 10, LATEST, 3 retries. */
   definition(streamArn: string, target: string, overrides?: DefinitionOverrides): PipeDefinition;
   stop(): Promise<void>;
 }
 
 let tables = 0;
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'engine-test-'));
   const localAws = await startLocalAws(REGION);
-  const functions: LocalFunction[] = FUNCTION_NAMES.map(name => ({
+  const codeFile = options.code ?? FUNCTIONS;
+  const served: readonly HarnessFunction[] = options.functions ?? FUNCTION_NAMES.map(name => ({ name }));
+  const functions: LocalFunction[] = served.map(({ name, handlerExport = name, timeoutSeconds = 10 }) => ({
     logicalId: name,
     name,
     arn: functionArn(name),
     region: REGION,
-    codeFile: FUNCTIONS,
-    handlerExport: name,
-    handler: `enrichments.${name}`,
+    codeFile,
+    handlerExport,
+    handler: `${path.basename(codeFile, '.js')}.${handlerExport}`,
     environment: { CALLS_FILE: path.join(workDir, `${name}.calls`) },
-    timeoutSeconds: 10,
+    timeoutSeconds,
     memorySize: 128,
     runtime: 'nodejs22.x',
   }));
@@ -70,7 +96,7 @@ export async function startHarness(): Promise<Harness> {
   const ddb = new DynamoDBClient({});
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
   const resetCalls = () => {
-    for (const name of FUNCTION_NAMES) writeFileSync(path.join(workDir, `${name}.calls`), '');
+    for (const { name } of served) writeFileSync(path.join(workDir, `${name}.calls`), '');
   };
   resetCalls();
   return {
@@ -91,17 +117,18 @@ export async function startHarness(): Promise<Harness> {
       const label = localStreamArn.split('/stream/')[1];
       return { name, localStreamArn, streamArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}/stream/${label}` };
     },
-    queue: async (name) => {
-      const created = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-${tables}` }));
+    queue: async (name, fifo = false) => {
+      const queueName = fifo ? `${name}-${tables}.fifo` : `${name}-${tables}`;
+      const created = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: fifo ? { FifoQueue: 'true' } : {} }));
       const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['QueueArn'] }));
       return { url: created.QueueUrl!, arn: attributes.Attributes!.QueueArn! };
     },
-    put: (table, id) => ddb.send(new PutItemCommand({ TableName: table, Item: { id: { S: id } } })),
+    put: (table, id, extra = {}) => ddb.send(new PutItemCommand({ TableName: table, Item: { id: { S: id }, ...extra } })),
     drain: async (url, count = Infinity) => {
       const messages: Message[] = [];
       for (let empty = 0; empty < 4 && messages.length < count;) {
         const received = await sqs.send(new ReceiveMessageCommand({
-          QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60,
+          QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageSystemAttributeNames: ['All'],
         }));
         const batch = received.Messages ?? [];
         messages.push(...batch);
@@ -131,7 +158,7 @@ export async function startHarness(): Promise<Harness> {
         arn: `arn:aws:pipes:${REGION}:${ACCOUNT}:pipe/engine-pipe-${tables}`,
         desiredState: 'RUNNING',
         filterPatterns: ['{"eventName":["INSERT"]}'],
-        enrichment: { arn: functionArn('perRecord') },
+        enrichment: { arn: functionArn(served[0].name) },
         target: { queueArn: target },
         ...rest,
         source: {
@@ -154,4 +181,26 @@ export async function startHarness(): Promise<Harness> {
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A harness for the enclosing `describe` block (or the whole file): started before its first test
+ * (120 s allowed), each function's calls forgotten before every test, stopped after the last. The
+ * handle reads through to the running harness; using it outside a test throws.
+ */
+export function useHarness(options: HarnessOptions = {}): Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await startHarness(options);
+  }, 120_000);
+  afterAll(async () => {
+    await harness?.stop();
+  });
+  beforeEach(() => harness?.resetCalls());
+  return new Proxy({} as Harness, {
+    get: (_target, property) => {
+      if (!harness) throw new Error('The engine harness runs only inside the tests of the block that called useHarness()');
+      return harness[property as keyof Harness];
+    },
+  });
 }

@@ -4,7 +4,7 @@
  * test/engine/harness.ts; the bounded log itself is tested without them.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { functionArn, Harness, startHarness } from './harness';
+import { functionArn, useHarness } from './harness';
 import { OutcomeLog, RecordOutcome } from '../../tools/engine/outcomes';
 import { startPipeRunner } from '../../tools/engine/runner';
 import { RunnerLogRecord } from '../../tools/engine/runner-log';
@@ -14,15 +14,7 @@ import { PipeLogRecord } from '../../tools/pipe/execution-log';
 jest.setTimeout(90_000);
 
 describe('the runner\'s record outcomes', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = useHarness();
 
   test('delivered, filtered (with why) and dead-lettered (with the condition and the last error), in stream order, each reported once as it settles', async () => {
     const table = await h.table();

@@ -3,161 +3,29 @@
  * local Lambda Invoke endpoint, all reached through the SDK's standard AWS_ENDPOINT_URL_* variables.
  * Each test names the AWS page whose behaviour it checks.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { _Record, DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LocalFunction } from '../../tools/emulator/lambda/functions';
-import { LambdaService, startLambdaService } from '../../tools/emulator/lambda/invoke-api';
+import { ACCOUNT, functionArn, REGION, useHarness } from './harness';
 import { type PipeRunnerOptions, startPipeRunner as startRunner } from '../../tools/engine/runner';
 import { parseDeadLetterMessage } from '../../tools/pipe/dead-letter-message';
-import { PipeDefinition } from '../../tools/pipe/definition';
 import { PipeLogRecord } from '../../tools/pipe/execution-log';
-import { type LocalAws, startLocalAws } from '../support/local-aws';
 
 // The runner's own log (WARN records of points where AWS is silent, ...) is not these tests' subject: kept out of the output.
 const startPipeRunner = (options: PipeRunnerOptions) => startRunner({ log: () => undefined, ...options });
 
 jest.setTimeout(60_000);
 
-const REGION = 'eu-west-1';
-const ACCOUNT = '123456789012';
-const HANDLERS = path.join(__dirname, '..', 'fixtures', 'pipe-runner', 'handlers.js');
-
-let localAws: LocalAws;
-let lambdaService: LambdaService;
-let workDir: string;
-let ddb: DynamoDBClient;
-let sqs: SQSClient;
-let tableCount = 0;
-
-function functionArn(name: string): string {
-  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
-}
-
-function localFunction(name: string, handlerExport = name, timeoutSeconds = 10): LocalFunction {
-  return {
-    logicalId: name,
-    name,
-    arn: functionArn(name),
-    region: REGION,
-    codeFile: HANDLERS,
-    handlerExport,
-    handler: `handlers.${handlerExport}`,
-    environment: { CALLS_FILE: path.join(workDir, `${name}.calls`) },
-    timeoutSeconds,
-    memorySize: 128,
-    runtime: 'nodejs22.x',
-  };
-}
-
-/** The batches a function received since the last reset. */
-function calls(name: string): Array<Array<Record<string, any>>> {
-  const file = path.join(workDir, `${name}.calls`);
-  try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line));
-  } catch {
-    return [];
-  }
-}
-
-function resetCalls(): void {
-  for (const name of ['summarise', 'fail', 'eleven', 'sixEach', 'unsendable', 'timesOut', 'slow']) {
-    writeFileSync(path.join(workDir, `${name}.calls`), '');
-  }
-}
-
-beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'pipe-runner-test-'));
-  localAws = await startLocalAws(REGION);
-  const functions = [...['summarise', 'fail', 'eleven', 'sixEach', 'unsendable'].map(name => localFunction(name)),
-    localFunction('timesOut', 'sleepy', 1), localFunction('slow', 'sleepy', 10)];
-  lambdaService = await startLambdaService({ functions, log: () => undefined });
-  localAws.setEnv('AWS_ENDPOINT_URL_LAMBDA', lambdaService.endpoint);
-  ddb = new DynamoDBClient({});
-  sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
-}, 120_000);
-
-afterAll(async () => {
-  await lambdaService?.stop();
-  await localAws?.stop();
-  rmSync(workDir, { recursive: true, force: true });
+// The enrichment of h.definition() is the first: summarise.
+const h = useHarness({
+  code: path.join(__dirname, '..', 'fixtures', 'pipe-runner', 'handlers.js'),
+  functions: [
+    ...['summarise', 'fail', 'eleven', 'sixEach', 'unsendable'].map(name => ({ name })),
+    { name: 'timesOut', handlerExport: 'sleepy', timeoutSeconds: 1 },
+    { name: 'slow', handlerExport: 'sleepy', timeoutSeconds: 10 },
+  ],
 });
-
-beforeEach(() => resetCalls());
-
-async function table(): Promise<{ name: string; streamArn: string; localStreamArn: string }> {
-  const name = `table-${++tableCount}`;
-  const created = await ddb.send(new CreateTableCommand({
-    TableName: name,
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-  }));
-  // The stream ARN as the stack's template names it (DynamoDB Local's own is arn:aws:dynamodb:ddblocal:000000000000:...).
-  const label = created.TableDescription!.LatestStreamArn!.split('/stream/')[1];
-  return { name, streamArn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}/stream/${label}`, localStreamArn: created.TableDescription!.LatestStreamArn! };
-}
-
-async function queue(name: string, fifo = false): Promise<{ url: string; arn: string }> {
-  const queueName = fifo ? `${name}-${tableCount}.fifo` : `${name}-${tableCount}`;
-  const created = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: fifo ? { FifoQueue: 'true' } : {} }));
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['QueueArn'] }));
-  return { url: created.QueueUrl!, arn: attributes.Attributes!.QueueArn! };
-}
-
-/** Every message on a queue (received and deleted, so that a FIFO group moves on), until `count` are seen or a second passes without any. */
-async function drain(url: string, count = Infinity): Promise<Message[]> {
-  const messages: Message[] = [];
-  for (let empty = 0; empty < 4 && messages.length < count;) {
-    const received = await sqs.send(new ReceiveMessageCommand({
-      QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageSystemAttributeNames: ['All'],
-    }));
-    const batch = received.Messages ?? [];
-    messages.push(...batch);
-    if (batch.length > 0) {
-      const entries = batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: entries }));
-    }
-    if (batch.length === 0) {
-      empty++;
-      await new Promise(resolve => setTimeout(resolve, 250));
-    }
-  }
-  return messages;
-}
-
-function put(tableName: string, id: string, extra: Record<string, { S: string } | { N: string }> = {}) {
-  return ddb.send(new PutItemCommand({ TableName: tableName, Item: { id: { S: id }, ...extra } }));
-}
-
-type DefinitionOverrides = Partial<Omit<PipeDefinition, 'source'>> & { source?: Partial<PipeDefinition['source']> };
-
-function definition(streamArn: string, target: string, overrides: DefinitionOverrides = {}): PipeDefinition {
-  const { source, ...rest } = overrides;
-  return {
-    name: `pipe-${tableCount}`,
-    desiredState: 'RUNNING',
-    filterPatterns: ['{"eventName":["INSERT"]}'],
-    enrichment: { arn: functionArn('summarise') },
-    target: { queueArn: target },
-    ...rest,
-    source: {
-      streamArn,
-      startingPosition: 'LATEST',
-      batchSize: 10,
-      maximumBatchingWindowSeconds: 0,
-      maximumRetryAttempts: 3,
-      maximumRecordAgeSeconds: -1,
-      parallelizationFactor: 1,
-      ...source,
-    },
-  };
-}
 
 describe('startPipeRunner', () => {
   // Filtering: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-filtering.html
@@ -166,22 +34,22 @@ describe('startPipeRunner', () => {
   // The enrichment gets a JSON array of Lambda-shaped records, at most BatchSize of them
   // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-batching-concurrency.html).
   test('delivers INSERTs in stream order through the enrichment; a MODIFY or REMOVE never reaches it under the INSERT filter', async () => {
-    const { name, streamArn } = await table();
-    const target = await queue('ordered', true);
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('ordered', true);
     const logs: PipeLogRecord[] = [];
     const runner = await startPipeRunner({
-      pipe: definition(streamArn, target.arn, { target: { queueArn: target.arn, messageGroupId: 'one-group', messageDeduplicationId: '$.id' }, logging: { level: 'INFO', includeExecutionData: false } }),
+      pipe: h.definition(streamArn, target.arn, { target: { queueArn: target.arn, messageGroupId: 'one-group', messageDeduplicationId: '$.id' }, logging: { level: 'INFO', includeExecutionData: false } }),
       logger: record => logs.push(record),
     });
     try {
       for (let n = 0; n < 15; n++) {
-        await put(name, `item-${n}`, { n: { N: String(n) } });
+        await h.put(name, `item-${n}`, { n: { N: String(n) } });
       }
-      await ddb.send(new UpdateItemCommand({ TableName: name, Key: { id: { S: 'item-0' } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '100' } } }));
-      await ddb.send(new DeleteItemCommand({ TableName: name, Key: { id: { S: 'item-1' } } }));
+      await h.ddb.send(new UpdateItemCommand({ TableName: name, Key: { id: { S: 'item-0' } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '100' } } }));
+      await h.ddb.send(new DeleteItemCommand({ TableName: name, Key: { id: { S: 'item-1' } } }));
       await runner.idle();
 
-      const batches = calls('summarise');
+      const batches = h.calls('summarise');
       const received = batches.flat();
       expect(received.map(r => r.eventName)).toEqual(Array(15).fill('INSERT'));
       expect(received.map(r => r.dynamodb.NewImage.n.N)).toEqual(Array.from({ length: 15 }, (_, n) => String(n)));
@@ -190,7 +58,7 @@ describe('startPipeRunner', () => {
       expect(received[0]).toMatchObject({ eventSource: 'aws:dynamodb', awsRegion: REGION, eventSourceARN: streamArn, dynamodb: { Keys: { id: { S: 'item-0' } }, StreamViewType: 'NEW_IMAGE' } });
       expect(typeof received[0].dynamodb.ApproximateCreationDateTime).toBe('number');
 
-      const messages = await drain(target.url, 15);
+      const messages = await h.drain(target.url, 15);
       expect(messages.map(m => JSON.parse(m.Body!).n)).toEqual(Array.from({ length: 15 }, (_, n) => n));
       expect(runner.stats).toMatchObject({
         recordsRead: 17,
@@ -212,16 +80,16 @@ describe('startPipeRunner', () => {
   // MessageGroupId / MessageDeduplicationId as JSON paths: "Dynamic path parameters"
   // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-event-target.html), evaluated on the enrichment's item.
   test('a FIFO target gets the message group ids and deduplication ids from the enriched items', async () => {
-    const { name, streamArn } = await table();
-    const target = await queue('fifo', true);
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('fifo', true);
     const runner = await startPipeRunner({
-      pipe: definition(streamArn, target.arn, { target: { queueArn: target.arn, messageGroupId: '$.group', messageDeduplicationId: '$.id' } }),
+      pipe: h.definition(streamArn, target.arn, { target: { queueArn: target.arn, messageGroupId: '$.group', messageDeduplicationId: '$.id' } }),
     });
     try {
-      await put(name, 'a', { group: { S: 'g1' } });
-      await put(name, 'b', { group: { S: 'g2' } });
+      await h.put(name, 'a', { group: { S: 'g1' } });
+      await h.put(name, 'b', { group: { S: 'g2' } });
       await runner.idle();
-      const messages = await drain(target.url, 2);
+      const messages = await h.drain(target.url, 2);
       expect(messages.map(m => [m.Attributes?.MessageGroupId, m.Attributes?.MessageDeduplicationId]).sort()).toEqual([['g1', 'a'], ['g2', 'b']]);
     } finally {
       await runner.stop();
@@ -232,11 +100,11 @@ describe('startPipeRunner', () => {
   // target" (eb-pipes-batching-concurrency.html); retries up to MaximumRetryAttempts, then the source
   // DLQ receives the batch's position (eb-pipes-error-troubleshooting.html; shape: tools/replay/replay.ts).
   test('an enrichment returning 11 items fails the target step and ends on the source DLQ after the retries', async () => {
-    const { name, streamArn, localStreamArn } = await table();
-    const target = await queue('target');
-    const dlq = await queue('dlq');
+    const { name, streamArn, localStreamArn } = await h.table();
+    const target = await h.queue('target');
+    const dlq = await h.queue('dlq');
     const logs: PipeLogRecord[] = [];
-    const pipe = definition(streamArn, target.arn, {
+    const pipe = h.definition(streamArn, target.arn, {
       enrichment: { arn: functionArn('eleven') },
       source: { maximumRetryAttempts: 2, deadLetterQueueArn: dlq.arn, onPartialBatchItemFailure: 'AUTOMATIC_BISECT' },
       logging: { level: 'ERROR', includeExecutionData: true },
@@ -244,17 +112,17 @@ describe('startPipeRunner', () => {
     const runner = await startPipeRunner({ pipe, logger: record => logs.push(record) });
     try {
       const started = Date.now();
-      await put(name, 'poison');
+      await h.put(name, 'poison');
       await runner.idle();
       const elapsed = Date.now() - started;
 
-      expect(calls('eleven')).toHaveLength(3); // the first attempt and 2 retries
-      expect(await drain(target.url)).toEqual([]);
-      const [dead, ...more] = await drain(dlq.url, 1);
+      expect(h.calls('eleven')).toHaveLength(3); // the first attempt and 2 retries
+      expect(await h.drain(target.url)).toEqual([]);
+      const [dead, ...more] = await h.drain(dlq.url, 1);
       expect(more).toEqual([]);
       const body = JSON.parse(dead.Body!);
       const shards = await new DynamoDBStreamsClient({}).send(new DescribeStreamCommand({ StreamArn: localStreamArn }));
-      const sequenceNumber = calls('eleven')[0][0].dynamodb.SequenceNumber;
+      const sequenceNumber = h.calls('eleven')[0][0].dynamodb.SequenceNumber;
       expect(body).toEqual({
         context: { partnerResourceArn: `arn:aws:pipes:${REGION}:${ACCOUNT}:pipe/${pipe.name}`, condition: 'RetryAttemptsExhausted' },
         version: '1.0',
@@ -291,13 +159,13 @@ describe('startPipeRunner', () => {
   // fauxqs) refuse U+FFFF in a message body (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
   // Logs at TRACE with IncludeExecutionData carry the payload and requests (eb-pipes-logs.html).
   test('a partly failed SendMessageBatch with two items for one record retries the batch whole, then dead-letters it', async () => {
-    const { name, streamArn } = await table();
-    const target = await queue('target');
-    const dlq = await queue('dlq');
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('target');
+    const dlq = await h.queue('dlq');
     const logs: PipeLogRecord[] = [];
     const runner = await startPipeRunner({
       log: () => undefined,
-      pipe: definition(streamArn, target.arn, {
+      pipe: h.definition(streamArn, target.arn, {
         enrichment: { arn: functionArn('unsendable') },
         source: { maximumRetryAttempts: 1, deadLetterQueueArn: dlq.arn },
         logging: { level: 'TRACE', includeExecutionData: true },
@@ -305,11 +173,11 @@ describe('startPipeRunner', () => {
       logger: record => logs.push(record),
     });
     try {
-      await put(name, 'a');
+      await h.put(name, 'a');
       await runner.idle();
-      expect(calls('unsendable')).toHaveLength(2);
-      expect((await drain(target.url)).map(m => m.Body)).toEqual(['{"ok":true}', '{"ok":true}']);
-      expect((await drain(dlq.url, 1)).map(m => JSON.parse(m.Body!).context.condition)).toEqual(['RetryAttemptsExhausted']);
+      expect(h.calls('unsendable')).toHaveLength(2);
+      expect((await h.drain(target.url)).map(m => m.Body)).toEqual(['{"ok":true}', '{"ok":true}']);
+      expect((await h.drain(dlq.url, 1)).map(m => JSON.parse(m.Body!).context.condition)).toEqual(['RetryAttemptsExhausted']);
       const partial = logs.filter(l => l.messageType === 'TargetInvocationPartiallyFailed');
       expect(partial).toHaveLength(2);
       expect(partial[0].error?.message).toMatch(/^SendMessageBatch to arn:aws:sqs:[^ ]+ failed for 1 of 2 messages: /);
@@ -331,12 +199,12 @@ describe('startPipeRunner', () => {
     ['the enrichment function times out', 'timesOut', {}, 'EnrichmentStageFailed'],
     ['the execution exceeds its time limit', 'slow', { executionTimeoutSeconds: 0.5 }, 'ExecutionTimeout'],
   ])('a batch is retried and dead-lettered when %s', async (_title, fn, options, logged) => {
-    const { name, streamArn } = await table();
-    const target = await queue('target');
-    const dlq = await queue('dlq');
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('target');
+    const dlq = await h.queue('dlq');
     const logs: PipeLogRecord[] = [];
     const runner = await startPipeRunner({
-      pipe: definition(streamArn, target.arn, {
+      pipe: h.definition(streamArn, target.arn, {
         enrichment: { arn: functionArn(fn) },
         source: { maximumRetryAttempts: 0, deadLetterQueueArn: dlq.arn },
         logging: { level: 'ERROR', includeExecutionData: false },
@@ -345,10 +213,10 @@ describe('startPipeRunner', () => {
       ...options,
     });
     try {
-      await put(name, 'a');
+      await h.put(name, 'a');
       await runner.idle();
-      expect(await drain(target.url)).toEqual([]);
-      expect((await drain(dlq.url, 1)).map(m => JSON.parse(m.Body!).context.condition)).toEqual(['RetryAttemptsExhausted']);
+      expect(await h.drain(target.url)).toEqual([]);
+      expect((await h.drain(dlq.url, 1)).map(m => JSON.parse(m.Body!).context.condition)).toEqual(['RetryAttemptsExhausted']);
       expect(logs.map(l => l.messageType)).toContain(logged);
     } finally {
       await runner.stop();
@@ -358,21 +226,21 @@ describe('startPipeRunner', () => {
   // "Partial batch failure handling of the enrichment is not supported" (eb-pipes-batching-concurrency.html):
   // a failing enrichment retries the whole batch, even with AUTOMATIC_BISECT.
   test('a throwing enrichment retries the whole batch without bisecting, then dead-letters it', async () => {
-    const { name, streamArn } = await table();
-    const target = await queue('target');
-    const dlq = await queue('dlq');
-    await put(name, 'a');
-    await put(name, 'b');
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('target');
+    const dlq = await h.queue('dlq');
+    await h.put(name, 'a');
+    await h.put(name, 'b');
     const runner = await startPipeRunner({
-      pipe: definition(streamArn, target.arn, {
+      pipe: h.definition(streamArn, target.arn, {
         enrichment: { arn: functionArn('fail') },
         source: { startingPosition: 'TRIM_HORIZON', maximumRetryAttempts: 1, deadLetterQueueArn: dlq.arn, onPartialBatchItemFailure: 'AUTOMATIC_BISECT' },
       }),
     });
     try {
       await runner.idle();
-      expect(calls('fail').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['a', 'b'], ['a', 'b']]);
-      const dead = await drain(dlq.url, 1);
+      expect(h.calls('fail').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['a', 'b'], ['a', 'b']]);
+      const dead = await h.drain(dlq.url, 1);
       expect(dead.map(m => JSON.parse(m.Body!).DDBStreamBatchInfo.batchSize)).toEqual([2]);
     } finally {
       await runner.stop();
@@ -386,21 +254,21 @@ describe('startPipeRunner', () => {
     ['AUTOMATIC_BISECT splits a batch whose target step failed, and both halves are delivered', 'AUTOMATIC_BISECT' as const, [['a', 'b'], ['a'], ['b']], 12, 0],
     ['without AUTOMATIC_BISECT the same batch is retried whole and dead-lettered', undefined, [['a', 'b'], ['a', 'b']], 0, 1],
   ])('%s', async (_title, bisect, expectedCalls, delivered, deadLettered) => {
-    const { name, streamArn } = await table();
-    const target = await queue('target');
-    const dlq = await queue('dlq');
-    await put(name, 'a');
-    await put(name, 'b');
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('target');
+    const dlq = await h.queue('dlq');
+    await h.put(name, 'a');
+    await h.put(name, 'b');
     const runner = await startPipeRunner({
-      pipe: definition(streamArn, target.arn, {
+      pipe: h.definition(streamArn, target.arn, {
         enrichment: { arn: functionArn('sixEach') }, // 6 items per record: 12 for two records, over the target's 10
         source: { startingPosition: 'TRIM_HORIZON', maximumRetryAttempts: 1, deadLetterQueueArn: dlq.arn, onPartialBatchItemFailure: bisect },
       }),
     });
     try {
       await runner.idle();
-      expect(calls('sixEach').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual(expectedCalls);
-      expect(await drain(target.url, delivered)).toHaveLength(delivered);
+      expect(h.calls('sixEach').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual(expectedCalls);
+      expect(await h.drain(target.url, delivered)).toHaveLength(delivered);
       expect(runner.stats.batchesDeadLettered).toBe(deadLettered);
     } finally {
       await runner.stop();
@@ -413,14 +281,14 @@ describe('startPipeRunner', () => {
   // from the latest moment the record can have been created (test/engine/fidelity.test.ts): here, when the runner
   // first read it, which is no earlier than its creation.
   test('records older than MaximumRecordAgeInSeconds are dead-lettered as RecordAgeExceeded even with infinite retries', async () => {
-    const { name, streamArn } = await table();
-    const target = await queue('target');
-    const dlq = await queue('dlq');
-    await put(name, 'old');
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('target');
+    const dlq = await h.queue('dlq');
+    await h.put(name, 'old');
     const maximumRecordAgeSeconds = 2;
     const started = Date.now();
     const runner = await startPipeRunner({
-      pipe: definition(streamArn, target.arn, {
+      pipe: h.definition(streamArn, target.arn, {
         enrichment: { arn: functionArn('fail') },
         source: { startingPosition: 'TRIM_HORIZON', maximumRetryAttempts: -1, maximumRecordAgeSeconds, deadLetterQueueArn: dlq.arn },
       }),
@@ -428,10 +296,10 @@ describe('startPipeRunner', () => {
     });
     try {
       await runner.idle();
-      const [dead] = await drain(dlq.url, 1);
+      const [dead] = await h.drain(dlq.url, 1);
       expect(JSON.parse(dead.Body!).context.condition).toBe('RecordAgeExceeded');
       expect(Date.parse(JSON.parse(dead.Body!).timestamp) - started).toBeGreaterThanOrEqual(maximumRecordAgeSeconds * 1000);
-      expect(calls('fail').length).toBeGreaterThanOrEqual(2);
+      expect(h.calls('fail').length).toBeGreaterThanOrEqual(2);
       expect(runner.stats.batchesDeadLettered).toBe(1);
     } finally {
       await runner.stop();
@@ -441,16 +309,16 @@ describe('startPipeRunner', () => {
   // MaximumBatchingWindowInSeconds: records are gathered until the batch is full or the window expires
   // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html).
   test('gathers records for the batching window, so that several writes reach the enrichment as one batch', async () => {
-    const { name, streamArn } = await table();
-    const target = await queue('target');
-    const runner = await startPipeRunner({ pipe: definition(streamArn, target.arn, { source: { maximumBatchingWindowSeconds: 2 } }) });
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('target');
+    const runner = await startPipeRunner({ pipe: h.definition(streamArn, target.arn, { source: { maximumBatchingWindowSeconds: 2 } }) });
     try {
       for (const id of ['a', 'b', 'c']) {
-        await put(name, id);
+        await h.put(name, id);
         await new Promise(resolve => setTimeout(resolve, 300));
       }
       await runner.idle();
-      expect(calls('summarise').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['a', 'b', 'c']]);
+      expect(h.calls('summarise').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['a', 'b', 'c']]);
     } finally {
       await runner.stop();
     }
@@ -460,18 +328,18 @@ describe('startPipeRunner', () => {
   // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-dynamodb.html). DynamoDB Local shares
   // sequence numbers between tables, and a held LATEST iterator fails after another table is written.
   test('with LATEST, skips what was there before the start and keeps its place while other tables are written', async () => {
-    const other = await table();
-    const { name, streamArn } = await table();
-    const target = await queue('target');
-    await put(name, 'before');
-    const runner = await startPipeRunner({ pipe: definition(streamArn, target.arn) });
+    const other = await h.table();
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('target');
+    await h.put(name, 'before');
+    const runner = await startPipeRunner({ pipe: h.definition(streamArn, target.arn) });
     try {
       await runner.idle();
-      await put(other.name, 'elsewhere');
+      await h.put(other.name, 'elsewhere');
       await new Promise(resolve => setTimeout(resolve, 300));
-      await put(name, 'after');
+      await h.put(name, 'after');
       await runner.idle();
-      expect(calls('summarise').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['after']]);
+      expect(h.calls('summarise').map(batch => batch.map(r => r.dynamodb.Keys.id.S))).toEqual([['after']]);
     } finally {
       await runner.stop();
     }
@@ -483,7 +351,7 @@ describe('startPipeRunner', () => {
   // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html), and DescribeStream is paginated
   // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_DescribeStream.html).
   test('reads a child shard only after its parent is read to its end, across DescribeStream pages', async () => {
-    const target = await queue('target');
+    const target = await h.queue('target');
     const streamArn = 'arn:aws:dynamodb:eu-west-1:000000000000:table/Lineage/stream/2026-01-01T00:00:00.000';
     const client = new DynamoDBStreamsClient({});
     const streams = mockClient(client);
@@ -513,14 +381,14 @@ describe('startPipeRunner', () => {
       }
     });
     const runner = await startPipeRunner({
-      pipe: definition(streamArn, target.arn, { source: { startingPosition: 'TRIM_HORIZON' } }),
+      pipe: h.definition(streamArn, target.arn, { source: { startingPosition: 'TRIM_HORIZON' } }),
       clients: { streams: client },
     });
     try {
       await runner.idle();
       expect(iteratorRequests).toEqual(['parent', 'child']);
       expect(runner.stats).toMatchObject({ describeStreamRequests: 2, getShardIteratorRequests: 2, recordsRead: 3 });
-      expect(calls('summarise').flat().map(r => r.dynamodb.Keys.id.S)).toEqual(['p1', 'p2', 'c1']);
+      expect(h.calls('summarise').flat().map(r => r.dynamodb.Keys.id.S)).toEqual(['p1', 'p2', 'c1']);
       expect(streams.commandCalls(DescribeStreamCommand).map(c => c.args[0].input.ExclusiveStartShardId)).toEqual([undefined, 'child']);
     } finally {
       await runner.stop();
@@ -529,21 +397,21 @@ describe('startPipeRunner', () => {
   });
 
   test('a pipe whose DesiredState is STOPPED does not read its stream', async () => {
-    const { name, streamArn } = await table();
-    const target = await queue('target');
-    const runner = await startPipeRunner({ pipe: definition(streamArn, target.arn, { desiredState: 'STOPPED', source: { startingPosition: 'TRIM_HORIZON' } }) });
+    const { name, streamArn } = await h.table();
+    const target = await h.queue('target');
+    const runner = await startPipeRunner({ pipe: h.definition(streamArn, target.arn, { desiredState: 'STOPPED', source: { startingPosition: 'TRIM_HORIZON' } }) });
     try {
-      await put(name, 'a');
+      await h.put(name, 'a');
       await runner.idle();
       expect(runner.stats.recordsRead).toBe(0);
-      expect(calls('summarise')).toEqual([]);
+      expect(h.calls('summarise')).toEqual([]);
     } finally {
       await runner.stop();
     }
   });
 
   test('refuses a ParallelizationFactor above 1', async () => {
-    const pipe = definition('arn:aws:dynamodb:eu-west-1:123456789012:table/T/stream/x', 'arn:aws:sqs:eu-west-1:123456789012:q', { name: 'P', source: { parallelizationFactor: 2 } });
+    const pipe = h.definition('arn:aws:dynamodb:eu-west-1:123456789012:table/T/stream/x', 'arn:aws:sqs:eu-west-1:123456789012:q', { name: 'P', source: { parallelizationFactor: 2 } });
     await expect(startPipeRunner({ pipe })).rejects.toThrow('Pipe P: ParallelizationFactor 2 is not supported by the local pipe runner, which processes one batch per shard at a time; allowed: 1');
   });
 });

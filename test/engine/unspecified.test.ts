@@ -3,24 +3,14 @@
  * named in one WARN record of the runner's log per pipe and point, turned into a failure by `strict`,
  * and, where two readings are plausible, run under both. Real parts: test/engine/harness.ts.
  */
-import { functionArn, Harness, startHarness } from './harness';
+import { functionArn, Harness, useHarness } from './harness';
 import { PipeRunnerOptions, startPipeRunner } from '../../tools/engine/runner';
 import { RunnerLogRecord } from '../../tools/engine/runner-log';
 import { UNSPECIFIED_IDS } from '../../tools/engine/unspecified';
 
 jest.setTimeout(90_000);
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 120_000);
-
-afterAll(async () => {
-  await h?.stop();
-});
-
-beforeEach(() => h.resetCalls());
+const h = useHarness();
 
 type Overrides = Parameters<Harness['definition']>[2];
 

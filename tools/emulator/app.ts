@@ -32,7 +32,7 @@ import { startDynamoDBLocal } from './backends/dynamodb-local';
 import { startSqsEmulator } from './backends/sqs-emulator';
 import { startCatchAllApi } from './catch-all/catch-all-api';
 import { readFunctions, type LocalFunction, type UnavailableFunction } from './lambda/functions';
-import { startLambdaService } from './lambda/invoke-api';
+import { RESERVED_FUNCTION_VARIABLES, startLambdaService } from './lambda/invoke-api';
 import { startPipesApi } from './pipes/describe-pipe-api';
 import { checkLocalApp } from './preflight';
 import { createResources, type LocalQueue, type LocalResources, type LocalTable } from './resources/resources';
@@ -58,16 +58,12 @@ export interface LocalAppOptions {
    */
   readonly port?: number;
   /**
-   * Variables added to every function's environment, over the local endpoints (for example an
-   * `AWS_ENDPOINT_URL_DYNAMODB` that counts requests).
+   * Variables added to every function's environment, over the template's and the local endpoints
+   * (for example an `AWS_ENDPOINT_URL_DYNAMODB` that counts requests). The variables the Lambda
+   * runtime reserves and the run's credentials are refused ({@link checkFunctionEnvironment}).
    * @default - none
    */
   readonly functionEnvironment?: Readonly<Record<string, string>>;
-  /**
-   * Changes a pipe before it runs (for experiments such as other batch sizes).
-   * @default - the pipe as synthesized
-   */
-  readonly pipeOverride?: (pipe: PipeDefinition) => PipeDefinition;
   /**
    * DynamoDB Local and the SQS emulator to use instead of starting them (for example those a jest
    * global setup started once for every test file). They must keep one database per access key
@@ -217,6 +213,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     throw new Error(`accessKeyId must be letters and digits only (DynamoDB Local refuses others), got ${accessKeyId}`);
   }
   const credentialVariables = { ...LOCAL_CREDENTIALS, AWS_ACCESS_KEY_ID: accessKeyId };
+  checkFunctionEnvironment(options.functionEnvironment);
   try {
     // Everything the run reads from the assembly is checked before anything starts (a synth that
     // fails, or a hostile or broken assembly, starts nothing).
@@ -285,8 +282,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       const properties = resource.Properties ?? {};
       // A pipe without Name gets the same stable physical name as every other resource.
       const named = { ...resource, Properties: { ...properties, Name: properties.Name ?? assembly.physicalName(stack, logicalId) } };
-      const definition = { ...pipeFromTemplate(logicalId, named, resolve), arn: resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }) };
-      return options.pipeOverride ? options.pipeOverride(definition) : definition;
+      return { ...pipeFromTemplate(logicalId, named, resolve), arn: resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] }) };
     });
     // A function that cannot run stops the app only when a pipe or an API route calls it: checked
     // before anything started (preflight.ts); the others are listed.
@@ -427,7 +423,31 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
   }
 }
 
-/** The function name in a Lambda function ARN (`arn:...:function:<name>[:qualifier]`), or the name itself. */
+/** What {@link LocalAppOptions.functionEnvironment} may not set: the Lambda runtime's reserved variables and the run's credentials. */
+const NOT_SETTABLE = [...RESERVED_FUNCTION_VARIABLES, 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/**
+ * Refuses a function environment the functions would not get as given: a reserved variable (Lambda
+ * refuses them too: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
+ * the run's credentials (with shared services the access key chooses the tables and queues), a name
+ * that is not a variable name, or a value that is not a string (callers without types).
+ */
+export function checkFunctionEnvironment(environment: Readonly<Record<string, string>> | undefined): void {
+  for (const [name, value] of Object.entries(environment ?? {})) {
+    if (NOT_SETTABLE.includes(name)) {
+      throw new Error(`functionEnvironment: ${name} is set by the local run for every function and cannot be changed (reserved: ${NOT_SETTABLE.join(', ')})`);
+    }
+    // Lambda's own rule for a variable's name (Environment.Variables, https://docs.aws.amazon.com/lambda/latest/api/API_Environment.html).
+    if (!/^[a-zA-Z]([a-zA-Z0-9_])+$/.test(name)) {
+      throw new Error(`functionEnvironment: ${JSON.stringify(name)} is not a name Lambda accepts for a variable (a letter, then letters, digits or _)`);
+    }
+    if (typeof value !== 'string') {
+      throw new Error(`functionEnvironment: ${name} must be a string, got ${typeof value}`);
+    }
+  }
+}
+
+/** The AWS_ENDPOINT_URL_* variables of an environment. */
 function endpointsOf(environment: Record<string, string>): Record<string, string> {
   return Object.fromEntries(ENDPOINT_VARIABLES.map((name) => [name, environment[name]]));
 }

@@ -1,13 +1,17 @@
 /**
  * The dentist example on 127.0.0.1: synthesizes examples/dentist into a temporary directory and runs
- * it with the generic local environment (tools/emulator/app.ts). Shared by `dentist:local`
- * (main.ts), `dentist:demo` (demo.ts), the benchmark and the end-to-end test.
+ * it with the package's public local entry (`startLocalPipelines` of `cdk-enriched-stream-to-queue/local`),
+ * as a consumer's app would. Shared by `dentist:local` (main.ts), `dentist:demo` (demo.ts), the
+ * benchmark and the end-to-end test.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type LocalApp, type LocalAppOptions, startLocalApp } from '../../../tools/emulator/app';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { DescribePipeCommand, type DescribePipeCommandOutput, PipesClient } from '@aws-sdk/client-pipes';
+// `cdk-enriched-stream-to-queue/local`, by its path: ts-node does not read tsconfig's `paths`.
+import { type LocalPipelines, type LocalPipelinesOptions, type LocalTableInfo, startLocalPipelines } from '../../../tools/index';
 
 /** The repository root (the replay command runs from there). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -60,15 +64,24 @@ export async function synthesizeDentist(outdir: string, log: (line: string) => v
 
 /** The running dentist app and its READY information. */
 export interface DentistApp {
-  readonly app: LocalApp;
+  readonly app: LocalPipelines;
   readonly ready: ReadyInfo;
+  /** The synthesized cloud assembly the app runs. */
+  readonly assemblyDir: string;
+  /** The reminder pipe as the Pipes API describes it (the local DescribePipe, which the replay tool reads too). */
+  describePipe(): Promise<DescribePipeCommandOutput>;
+  /**
+   * The CreateTable request that makes a table again as the synthesized template defines it, under
+   * its local name: for repairing a table deleted on purpose.
+   */
+  createTableInput(pathOrLogicalId: string): CreateTableCommandInput;
   /** Stops everything and removes the synthesized assembly. */
   stop(): Promise<void>;
 }
 
 /** Options for {@link startDentist}. */
-export interface StartDentistOptions extends Omit<LocalAppOptions, 'assemblyDir'> {
-  /** Run an assembly synthesized before instead of synthesizing. */
+export interface StartDentistOptions extends Omit<LocalPipelinesOptions, 'assemblyDir'> {
+  /** Run an assembly synthesized before instead of synthesizing (it is not removed). */
   readonly assemblyDir?: string;
 }
 
@@ -81,18 +94,20 @@ export async function startDentist(options: StartDentistOptions = {}): Promise<D
   const removeOutdir = () => {
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   };
-  let app: LocalApp;
+  let app: LocalPipelines;
+  let assemblyDir: string;
   try {
-    app = await startLocalApp({ ...options, log, assemblyDir: options.assemblyDir ?? synthesizeDentist(outdir!, log) });
+    assemblyDir = options.assemblyDir ?? await synthesizeDentist(outdir!, log);
+    app = await startLocalPipelines({ ...options, log, assemblyDir });
   } catch (error) {
     removeOutdir();
     throw error;
   }
-  const [pipe] = app.pipes;
-  if (!pipe?.queue || !pipe.deadLetterQueue || !pipe.sourceDeadLetterQueue || !app.endpoints.api) {
+  const pipe = app.pipes.length === 1 ? app.pipe() : undefined;
+  if (!pipe?.queueUrl || !pipe.deadLetterQueueUrl || !pipe.sourceDeadLetterQueueUrl || !app.endpoints.api) {
     await app.stop();
     removeOutdir();
-    throw new Error('The dentist app should have a pipe with a target queue, its dead-letter queue, a source dead-letter queue and a REST API');
+    throw new Error('The dentist app should have one pipe with a target queue, its dead-letter queue, a source dead-letter queue and a REST API');
   }
   const ready: ReadyInfo = {
     api: app.endpoints.api,
@@ -101,15 +116,25 @@ export async function startDentist(options: StartDentistOptions = {}): Promise<D
     lambda: app.endpoints.lambda,
     appointmentsTable: app.table('DentistStateful/Appointments').tableName,
     contactsTable: app.table('DentistStateful/Contacts').tableName,
-    queueUrl: pipe.queue.queueUrl,
-    deadLetterQueueUrl: pipe.deadLetterQueue.queueUrl,
-    sourceDeadLetterQueueUrl: pipe.sourceDeadLetterQueue.queueUrl,
-    replay: ['node_modules/.bin/ts-node', '--transpile-only', '--project', 'tsconfig.dev.json', 'tools/replay/cli.ts', '--pipe-name', pipe.definition.name],
+    queueUrl: pipe.queueUrl,
+    deadLetterQueueUrl: pipe.deadLetterQueueUrl,
+    sourceDeadLetterQueueUrl: pipe.sourceDeadLetterQueueUrl,
+    replay: ['node_modules/.bin/ts-node', '--transpile-only', '--project', 'tsconfig.dev.json', 'tools/replay/cli.ts', '--pipe-name', pipe.name],
     replayEnv: { ...app.environment },
   };
   return {
     app,
     ready,
+    assemblyDir,
+    describePipe: async () => {
+      const pipes = new PipesClient({ endpoint: app.endpoints.pipes, region: app.region, credentials: localCredentials(app) });
+      try {
+        return await pipes.send(new DescribePipeCommand({ Name: pipe.name }));
+      } finally {
+        pipes.destroy();
+      }
+    },
+    createTableInput: (key) => createTableInput(assemblyDir, app.table(key)),
     stop: async () => {
       try {
         await app.stop();
@@ -117,5 +142,37 @@ export async function startDentist(options: StartDentistOptions = {}): Promise<D
         removeOutdir();
       }
     },
+  };
+}
+
+/** The credentials of the local run (its `environment`). */
+function localCredentials(app: LocalPipelines): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: app.environment.AWS_ACCESS_KEY_ID, secretAccessKey: app.environment.AWS_SECRET_ACCESS_KEY };
+}
+
+/**
+ * CreateTable for an on-demand table of the assembly's templates (`AWS::DynamoDB::Table` or, as
+ * TableV2 synthesizes, `AWS::DynamoDB::GlobalTable`): key schema, attributes and stream, under the
+ * name the local run gave it. Other settings (indexes, provisioned capacity) are refused, not dropped.
+ */
+function createTableInput(assemblyDir: string, table: LocalTableInfo): CreateTableCommandInput {
+  const templates = readdirSync(assemblyDir).filter((file) => file.endsWith('.template.json'))
+    .map((file) => JSON.parse(readFileSync(path.join(assemblyDir, file), 'utf8')) as { Resources?: Record<string, { Properties?: Record<string, any>; Metadata?: Record<string, unknown> }> });
+  const resource = templates.map((template) => template.Resources?.[table.logicalId])
+    .find((candidate) => candidate && (table.path === undefined || candidate.Metadata?.['aws:cdk:path'] === table.path));
+  const properties = resource?.Properties;
+  if (!properties) throw new Error(`No template of ${assemblyDir} defines table ${table.path ?? table.logicalId}`);
+  const unsupported = ['GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'ProvisionedThroughput'].filter((name) => properties[name] !== undefined);
+  if (properties.BillingMode !== 'PAY_PER_REQUEST' || unsupported.length > 0) {
+    throw new Error(`Table ${table.path ?? table.logicalId}: only on-demand tables without indexes are recreated here (it has BillingMode ${properties.BillingMode}${unsupported.length ? `, ${unsupported.join(', ')}` : ''})`);
+  }
+  return {
+    TableName: table.tableName,
+    KeySchema: properties.KeySchema,
+    AttributeDefinitions: properties.AttributeDefinitions,
+    BillingMode: 'PAY_PER_REQUEST',
+    ...(properties.StreamSpecification?.StreamViewType
+      ? { StreamSpecification: { StreamEnabled: true, StreamViewType: properties.StreamSpecification.StreamViewType } }
+      : {}),
   };
 }

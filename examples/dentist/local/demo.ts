@@ -40,15 +40,17 @@ async function main(): Promise<void> {
   try {
     const begun = Date.now();
     // The example retries a failed batch 180 times (sized for AWS, see stateless-stack.ts); locally the
-    // pause between retries is cut to at most 20 ms so that the failure below dead-letters in seconds.
-    const runnerOptions = { logger: (record: object) => log(JSON.stringify(record)), backoff: { initialDelayMs: 5, maxDelayMs: 20 } };
-    dentist = await startDentist({ port: 0, log, runnerOptions });
+    // pause between retries is cut to 5 ms, growing to at most 20 ms, so that the failure below dead-letters in seconds.
+    dentist = await startDentist({ port: 0, log, retryDelayMs: 5 });
     const { ready, app } = dentist;
-    const pipe = app.pipes[0].definition;
+    const pipe = app.pipe();
+    // The pipe as the Pipes API describes it (DescribePipe, served locally as AWS serves it).
+    const described = await dentist.describePipe();
+    const stream = described.SourceParameters?.DynamoDBStreamParameters;
     say(`      ready in ${seconds(begun)}`);
     say(`      booking API   ${ready.api}/appointments`);
-    say(`      pipe          ${pipe.name}: stream of ${ready.appointmentsTable}, filter ${pipe.filterPatterns.join(' or ')}, batches of up to ${pipe.source.batchSize},`);
-    say(`                    enrichment ${pipe.enrichment?.arn.split(':').pop()}, target queue ${ready.queueUrl.split('/').pop()}`);
+    say(`      pipe          ${described.Name}: stream of ${ready.appointmentsTable}, filter ${(described.SourceParameters?.FilterCriteria?.Filters ?? []).map((filter) => filter.Pattern).join(' or ')}, batches of up to ${stream?.BatchSize},`);
+    say(`                    enrichment ${described.Enrichment?.split(':').pop()}, target queue ${ready.queueUrl.split('/').pop()}`);
     const sqs = new SQSClient({ endpoint: ready.sqs, region: app.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const dynamodb = new DynamoDBClient({ endpoint: ready.dynamodb, region: app.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
       say(`      ${describe(JSON.parse(message.Body!) as Enriched)}`);
       say(`        ${message.Body}`);
     }
-    const stats = app.runners[0].stats;
+    const stats = pipe.stats();
     say(`      pipe: ${stats.recordsRead} stream records read, ${stats.recordsFiltered} filtered out, ${stats.enrichmentInvocations} enrichment invocation(s), ${stats.targetSendRequests} SendMessageBatch request(s)`);
     // A change to a booking is a MODIFY record: the pipe's filter keeps INSERTs only, and the runner says why it dropped it.
     await dynamodb.send(new UpdateItemCommand({
@@ -100,26 +102,26 @@ async function main(): Promise<void> {
       ExpressionAttributeValues: { ':time': { S: '09:45' } },
     }));
     await app.idle();
-    const modified = app.runners[0].records().filter((outcome) => outcome.eventName === 'MODIFY').pop();
+    const modified = pipe.records().filter((outcome) => outcome.eventName === 'MODIFY').pop();
     say(`      Jane's booking moved to 09:45 (a MODIFY record): ${modified?.outcome ?? 'not read'}, because`);
     for (const reason of modified?.reason ?? []) say(`        ${reason}`);
 
     step(5, 'Injecting a failure: deleting the contacts table, then booking once more...');
     const contacts = app.table('DentistStateful/Contacts');
     await dynamodb.send(new DeleteTableCommand({ TableName: contacts.tableName }));
-    const executions = stats.pipeExecutions;
+    const executions = pipe.stats().pipeExecutions;
     await post(ready.api, {
       appointment: { patient: { firstName: 'John', lastName: 'Smith', email: 'john.smith@example.com' }, dentist: { name: 'Dr Molar' }, date: '2030-02-01', time: '08:45' },
     });
     const [deadLetter] = await peek(sqs, ready.sourceDeadLetterQueueUrl);
-    if (!deadLetter) throw new Error(`No message reached the source dead-letter queue (pipe: ${JSON.stringify(stats)})`);
-    say(`      the enrichment failed ${stats.pipeExecutions - executions} times (first try + the pipe's ${pipe.source.maximumRetryAttempts} retries, 20 ms apart here);`);
+    if (!deadLetter) throw new Error(`No message reached the source dead-letter queue (pipe: ${JSON.stringify(pipe.stats())})`);
+    say(`      the enrichment failed ${pipe.stats().pipeExecutions - executions} times (first try + the pipe's ${stream?.MaximumRetryAttempts} retries, 20 ms apart here);`);
     say('      the pipe then wrote this to its source dead-letter queue:');
     say(`        ${deadLetter.Body}`);
     say('      (it describes the batch - shard and sequence numbers - not the records, which stay in the stream for 24 hours)');
 
     step(6, 'Repairing: recreating the contacts table from the template and adding the contacts again, then replaying:');
-    await dynamodb.send(new CreateTableCommand(contacts.definition));
+    await dynamodb.send(new CreateTableCommand(dentist.createTableInput(contacts.logicalId)));
     await runAddContacts(ready.contactsTable, contactsFile);
     const replay = [...ready.replay, '--wait-seconds', '1'];
     say(`      $ ${replay.join(' ')}`);

@@ -411,9 +411,18 @@ class FunctionPool {
 }
 
 /**
+ * The variables the local Lambda service sets in every function over any other (below): what the
+ * Lambda runtime sets and reserves (a function cannot set them in AWS either) and what it needs to run
+ * the handler here. https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+ */
+export const RESERVED_FUNCTION_VARIABLES: readonly string[] = [
+  '_HANDLER', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'LAMBDA_TASK_ROOT', 'TZ', 'LANG', 'PATH', 'NODE_PATH',
+];
+
+/**
  * The environment of a function's execution environments: the template's variables, then the
- * credentials and endpoints, then what the Lambda runtime sets (reserved: a function cannot override
- * them). https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+ * credentials and endpoints, then what the Lambda runtime sets ({@link RESERVED_FUNCTION_VARIABLES}).
  */
 function functionEnvironment(fn: LocalFunction, shared: Readonly<Record<string, string>>, nodePath: string): Record<string, string> {
   const logGroup = `/aws/lambda/${fn.name}`;
