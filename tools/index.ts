@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type LocalApp, type LocalAppOptions, startLocalApp } from './emulator/app';
+import * as lifecycle from './emulator/support/lifecycle';
 import { checkLocalRunDependencies } from './emulator/support/optional-dependencies';
 import { type FidelityResults, readingsFromFidelity } from './engine/fidelity';
 import { type PipeRunnerStats } from './engine/runner';
@@ -229,6 +230,61 @@ export interface LocalPipelines {
  */
 export async function startLocalPipelines(options: LocalPipelinesOptions): Promise<LocalPipelines> {
   return startLocalPipelinesOf(options);
+}
+
+/**
+ * What {@link runUntilStopped} runs: usually {@link startLocalPipelines}, or a script's own start
+ * that wraps it (synthesizes first, seeds tables, ...).
+ */
+export interface StoppableRun<T> {
+  /** Starts the app; when `signal` aborts, stop starting (pass it to `startLocalPipelines`) and reject. */
+  start(signal: AbortSignal): Promise<T>;
+  /** Called once, when the app runs: print what its user needs (a READY line, the endpoints). */
+  ready(app: T): void;
+  /** Resolves with a failure that ends the run, such as {@link LocalPipelines.failed}; never settles while all is well. */
+  failed(app: T): Promise<Error>;
+  /** Stops the app, such as {@link LocalPipelines.stop}. */
+  stop(app: T): Promise<void>;
+}
+
+/** Options for {@link runUntilStopped}. */
+export interface RunUntilStoppedOptions {
+  /**
+   * Where progress goes (`SIGTERM: stopping...`, what was killed).
+   * @default stderr
+   */
+  readonly write?: (text: string) => void;
+  /**
+   * After the first request to stop, how long stopping may take before what is left is killed.
+   * @default 9000 (everything is gone within 10 s)
+   */
+  readonly stopLimitMs?: number;
+}
+
+const runsMatchTheLifecycle: SameKeys<StoppableRun<unknown>, lifecycle.StoppableRun<unknown>> = true;
+void runsMatchTheLifecycle;
+
+/**
+ * Runs a local app in a long-lived script of yours (a dev server, a demo) the way
+ * `npx cdk-enriched-stream-to-queue local` runs one, so that it is safe to leave running: it starts
+ * the app, calls `ready`, and stops it on Ctrl-C, `kill`, a closed terminal (SIGINT, SIGTERM, SIGHUP),
+ * the end of the process that started this one (an `npx` or a CI step killed: this process is
+ * re-parented, checked twice a second), or the death of a local service (printed as `error: ...`).
+ * A second signal while stopping kills every child process at once; stopping that takes longer than
+ * `stopLimitMs` kills what is left. Resolves with the exit code for `process.exit`: 0 after a stop
+ * on request, 1 after a failure, 128 + the signal's number when the signal came during the start
+ * (130 for Ctrl-C), as a shell reports a process a signal ended.
+ *
+ * @example
+ * process.exit(await runUntilStopped({
+ *   start: (signal) => startLocalPipelines({ assemblyDir: 'cdk.out', signal }),
+ *   ready: (app) => console.log(`DynamoDB Local at ${app.endpoints.dynamodb}`),
+ *   failed: (app) => app.failed,
+ *   stop: (app) => app.stop(),
+ * }));
+ */
+export function runUntilStopped<T>(run: StoppableRun<T>, options: RunUntilStoppedOptions = {}): Promise<number> {
+  return lifecycle.runUntilStopped(run, { write: options.write, stopLimitMs: options.stopLimitMs });
 }
 
 /** Apps started in this process (this test file, under jest) and not stopped yet. */

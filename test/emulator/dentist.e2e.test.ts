@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, UpdateItemCommand, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteMessageCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { commandLineOf, descendantsOf, isAlive, waitUntilGone } from './support/process-tree';
 import { type DentistApp, REPO_ROOT, startDentist } from '../../examples/dentist/local/app';
 import { startLocalApp } from '../../tools/emulator/app';
 import { streamApiArn } from '../../tools/engine/sources/dynamodb-stream';
@@ -323,6 +324,44 @@ describe('npx projen dentist:local (examples/dentist/local/main.ts)', () => {
     const port = new URL(String(ready.dynamodb)).port;
     const left = spawnSync('pgrep', ['-f', `DynamoDBLocal.*-port ${port}( |$)`], { encoding: 'utf8' });
     expect(left.stdout.trim()).toBe('');
+  });
+
+  test('killing the `npm exec` (npx) that started it leaves nothing behind within 10 s: it notices its parent is gone and stops', async () => {
+    const npm = spawn('npm', ['exec', '--offline', '--', path.join(REPO_ROOT, 'node_modules', '.bin', 'ts-node'), '--transpile-only', '--project', 'tsconfig.dev.json', 'examples/dentist/local/main.ts'], {
+      cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    npm.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
+    const lines = createInterface({ input: npm.stdout });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`No READY line within 150 s:\n${stderr}`)), 150_000);
+        void exited.then(() => reject(new Error(`dentist:local exited before READY:\n${stderr}`)));
+        lines.on('line', (line) => {
+          if (line.startsWith('READY ')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    } finally {
+      lines.close();
+    }
+    const started = descendantsOf(npm.pid!);
+    expect(started.some((pid) => commandLineOf(pid).includes('java'))).toBe(true);
+
+    // npm forwards the signal to the shell it started, not to dentist:local under that shell.
+    npm.kill('SIGTERM');
+    await exited;
+
+    try {
+      await waitUntilGone(started, 10_000);
+    } finally {
+      // Whatever outlived the launcher must not outlive the test.
+      for (const pid of started.filter(isAlive)) process.kill(pid, 'SIGKILL');
+    }
+    expect(stderr).toMatch(/the parent process \(pid \d+\) has ended: stopping\.\.\./);
   });
 });
 

@@ -35,15 +35,17 @@ export interface ReadyInfo {
 }
 
 /**
- * Synthesizes the example with the CDK CLI into `outdir`, its output going to `log`.
+ * Synthesizes the example with the CDK CLI into `outdir`, its output going to `log`; `signal`
+ * aborts the synthesis (the CLI is killed and the call rejects).
  * @returns outdir
  */
-export async function synthesizeDentist(outdir: string, log: (line: string) => void): Promise<string> {
+export async function synthesizeDentist(outdir: string, log: (line: string) => void, signal?: AbortSignal): Promise<string> {
   const cdk = path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk');
   const child = spawn(cdk, ['synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', outdir], {
     cwd: EXAMPLE_DIR,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CDK_DISABLE_VERSION_CHECK: 'true' },
+    signal,
   });
   let output = '';
   for (const stream of [child.stdout, child.stderr]) {
@@ -97,7 +99,7 @@ export async function startDentist(options: StartDentistOptions = {}): Promise<D
   let app: LocalPipelines;
   let assemblyDir: string;
   try {
-    assemblyDir = options.assemblyDir ?? await synthesizeDentist(outdir!, log);
+    assemblyDir = options.assemblyDir ?? await synthesizeDentist(outdir!, log, options.signal);
     app = await startLocalPipelines({ ...options, log, assemblyDir });
   } catch (error) {
     removeOutdir();
