@@ -103,7 +103,8 @@ async function local(argv: string[]): Promise<number> {
           ...endpoints,
           pipesApi,
           environment: app.environment,
-          tables: app.tables,
+          // The tables' CreateTable requests are for scripts (startLocalPipelines), not for this line.
+          tables: app.tables.map(({ createTableRequest: _request, ...table }) => table),
           queues: app.queues,
           pipes: app.pipes.map(({ stats: _stats, ...pipe }) => pipe),
         };

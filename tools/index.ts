@@ -91,6 +91,14 @@ export interface LocalTableInfo {
   readonly logicalId: string;
   readonly tableName: string;
   readonly streamArn?: string;
+  /**
+   * The CreateTable request the run sent for this table, resolved from the template (name, key
+   * schema, attributes, billing mode, indexes, stream), as the DynamoDB API's JSON: send it again to
+   * recreate the table after deleting it on purpose in a failure drill
+   * (`new CreateTableCommand(table.createTableRequest as CreateTableCommandInput)`). The template's
+   * time to live is not part of it (UpdateTimeToLive sets that).
+   */
+  readonly createTableRequest: Readonly<Record<string, any>>;
 }
 
 /** A queue created locally from the app's templates. */
@@ -363,7 +371,11 @@ export async function stopForgottenLocalPipelines(): Promise<string[]> {
 
 function describe(app: LocalApp): LocalPipelines {
   const tableInfo = (table: LocalApp['tables'][number]): LocalTableInfo => ({
-    path: table.path, logicalId: table.logicalId, tableName: table.tableName, streamArn: table.streamArn,
+    path: table.path,
+    logicalId: table.logicalId,
+    tableName: table.tableName,
+    streamArn: table.streamArn,
+    createTableRequest: JSON.parse(JSON.stringify(table.definition)) as Record<string, unknown>,
   });
   const queueInfo = (queue: LocalApp['queues'][number]): LocalQueueInfo => ({
     path: queue.path, logicalId: queue.logicalId, queueName: queue.queueName, queueUrl: queue.queueUrl, queueArn: queue.queueArn,

@@ -233,7 +233,13 @@ describe('the dentist example, started in-process', () => {
     });
     expect(await receive(dentist.ready.queueUrl, 0, { quietMs: 500 })).toEqual([]);
 
-    // Restore the table as the template defines it, and its contacts.
+    // Restore the table as the template defines it (the CreateTable request the run sent), and its contacts.
+    expect(dentist.app.table('DentistStateful/Contacts').createTableRequest).toEqual({
+      TableName: dentist.ready.contactsTable,
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
     await dynamodb.send(new CreateTableCommand(dentist.createTableInput('DentistStateful/Contacts')));
     const added = await runFromRoot(
       ['node_modules/.bin/ts-node', '--transpile-only', '--project', 'tsconfig.dev.json', 'examples/dentist/scripts/add-contacts.ts',

@@ -5,13 +5,13 @@
  * benchmark and the end-to-end test.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { DescribePipeCommand, type DescribePipeCommandOutput, PipesClient } from '@aws-sdk/client-pipes';
 // `cdk-enriched-stream-to-queue/local`, by its path: ts-node does not read tsconfig's `paths`.
-import { type LocalPipelines, type LocalPipelinesOptions, type LocalTableInfo, startLocalPipelines } from '../../../tools/index';
+import { type LocalPipelines, type LocalPipelinesOptions, startLocalPipelines } from '../../../tools/index';
 
 /** The repository root (the replay command runs from there). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -74,7 +74,7 @@ export interface DentistApp {
   describePipe(): Promise<DescribePipeCommandOutput>;
   /**
    * The CreateTable request that makes a table again as the synthesized template defines it, under
-   * its local name: for repairing a table deleted on purpose.
+   * its local name: for repairing a table deleted on purpose (the local run's `createTableRequest`).
    */
   createTableInput(pathOrLogicalId: string): CreateTableCommandInput;
   /** Stops everything and removes the synthesized assembly. */
@@ -136,7 +136,7 @@ export async function startDentist(options: StartDentistOptions = {}): Promise<D
         pipes.destroy();
       }
     },
-    createTableInput: (key) => createTableInput(assemblyDir, app.table(key)),
+    createTableInput: (key) => app.table(key).createTableRequest as CreateTableCommandInput,
     stop: async () => {
       try {
         await app.stop();
@@ -150,31 +150,4 @@ export async function startDentist(options: StartDentistOptions = {}): Promise<D
 /** The credentials of the local run (its `environment`). */
 function localCredentials(app: LocalPipelines): { accessKeyId: string; secretAccessKey: string } {
   return { accessKeyId: app.environment.AWS_ACCESS_KEY_ID, secretAccessKey: app.environment.AWS_SECRET_ACCESS_KEY };
-}
-
-/**
- * CreateTable for an on-demand table of the assembly's templates (`AWS::DynamoDB::Table` or, as
- * TableV2 synthesizes, `AWS::DynamoDB::GlobalTable`): key schema, attributes and stream, under the
- * name the local run gave it. Other settings (indexes, provisioned capacity) are refused, not dropped.
- */
-function createTableInput(assemblyDir: string, table: LocalTableInfo): CreateTableCommandInput {
-  const templates = readdirSync(assemblyDir).filter((file) => file.endsWith('.template.json'))
-    .map((file) => JSON.parse(readFileSync(path.join(assemblyDir, file), 'utf8')) as { Resources?: Record<string, { Properties?: Record<string, any>; Metadata?: Record<string, unknown> }> });
-  const resource = templates.map((template) => template.Resources?.[table.logicalId])
-    .find((candidate) => candidate && (table.path === undefined || candidate.Metadata?.['aws:cdk:path'] === table.path));
-  const properties = resource?.Properties;
-  if (!properties) throw new Error(`No template of ${assemblyDir} defines table ${table.path ?? table.logicalId}`);
-  const unsupported = ['GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'ProvisionedThroughput'].filter((name) => properties[name] !== undefined);
-  if (properties.BillingMode !== 'PAY_PER_REQUEST' || unsupported.length > 0) {
-    throw new Error(`Table ${table.path ?? table.logicalId}: only on-demand tables without indexes are recreated here (it has BillingMode ${properties.BillingMode}${unsupported.length ? `, ${unsupported.join(', ')}` : ''})`);
-  }
-  return {
-    TableName: table.tableName,
-    KeySchema: properties.KeySchema,
-    AttributeDefinitions: properties.AttributeDefinitions,
-    BillingMode: 'PAY_PER_REQUEST',
-    ...(properties.StreamSpecification?.StreamViewType
-      ? { StreamSpecification: { StreamEnabled: true, StreamViewType: properties.StreamSpecification.StreamViewType } }
-      : {}),
-  };
 }
